@@ -1,0 +1,74 @@
+#!/bin/bash
+# Import the pinned base tarball as one git commit with fixed identity and
+# dates, cached outside the repository and keyed by the tarball's checksum.
+# Prints the path of the cached repository on stdout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+repo="${CACHE}/base-${BASE_SHA256:0:16}.git"
+if [ -f "${repo}/pte-base-ok" ]; then
+	echo "${repo}"
+	exit 0
+fi
+
+need_pkgs git xz-utils dpkg-dev >&2
+
+# The tarball: the installed package if it is the pinned version, otherwise
+# the pinned .deb fetched with apt into the cache.
+tarball=""
+installed=$(dpkg-query -W -f='${Version}' "${BASE_PKG}" 2>/dev/null || true)
+if [ "${installed}" = "${BASE_VERSION}" ] && [ -f "/usr/src/${BASE_TARBALL}" ]; then
+	tarball="/usr/src/${BASE_TARBALL}"
+else
+	debdir="${CACHE}/debs"
+	mkdir -p "${debdir}"
+	deb="${debdir}/${BASE_PKG}_${BASE_VERSION}_all.deb"
+	if [ ! -f "${deb}" ]; then
+		say "fetching ${BASE_PKG}=${BASE_VERSION} with apt" >&2
+		if ! (cd "${debdir}" && apt-get download "${BASE_PKG}=${BASE_VERSION}") \
+			>"${LOGS}/base-download.log" 2>&1; then
+			apt-get update >>"${LOGS}/base-download.log" 2>&1 || true
+			if ! (cd "${debdir}" && apt-get download "${BASE_PKG}=${BASE_VERSION}") \
+				>>"${LOGS}/base-download.log" 2>&1; then
+				offered=$(apt-cache madison "${BASE_PKG}" 2>/dev/null |
+					awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u | tr '\n' ' ')
+				die "${BASE_PKG} ${BASE_VERSION} is not available from apt (offered: ${offered:-none}); log: ${LOGS}/base-download.log"
+			fi
+		fi
+	fi
+	tmpx=$(mktemp -d "${CACHE}/deb.XXXXXX")
+	dpkg-deb --fsys-tarfile "${deb}" | tar -x -C "${tmpx}" "./usr/src/${BASE_TARBALL}"
+	mv "${tmpx}/usr/src/${BASE_TARBALL}" "${debdir}/${BASE_TARBALL}"
+	rm -rf "${tmpx}"
+	tarball="${debdir}/${BASE_TARBALL}"
+fi
+
+say "verifying sha256 of ${tarball}" >&2
+sum=$(sha256sum "${tarball}" | cut -d' ' -f1)
+if [ "${sum}" != "${BASE_SHA256}" ]; then
+	die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (base.conf); nothing was imported"
+fi
+
+say "importing the base into ${repo} (once per machine)" >&2
+tmp=$(mktemp -d "${CACHE}/import.XXXXXX")
+trap 'rm -rf "${tmp}"' EXIT
+tar -x -C "${tmp}" -f "${tarball}"
+src=$(find "${tmp}" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+[ -f "${src}/Makefile" ] || die "unexpected tarball layout in ${tarball}"
+(
+	cd "${src}"
+	git init -q -b base-import .
+	git add -f -A .
+	GIT_AUTHOR_NAME="${BASE_AUTHOR}" GIT_AUTHOR_EMAIL="${BASE_EMAIL}" \
+	GIT_AUTHOR_DATE="${BASE_DATE}" GIT_COMMITTER_NAME="${BASE_AUTHOR}" \
+	GIT_COMMITTER_EMAIL="${BASE_EMAIL}" GIT_COMMITTER_DATE="${BASE_DATE}" \
+		git -c commit.gpgsign=false commit -q --no-verify \
+		-m "Linux 6.1.192 as packaged by Debian (${BASE_PKG} ${BASE_VERSION})" \
+		-m "Imported from ${BASE_TARBALL}, sha256 ${BASE_SHA256}."
+	git tag base
+) >"${LOGS}/base-import.log" 2>&1 || die "git import failed (log: ${LOGS}/base-import.log)"
+git clone -q --bare "${src}" "${tmp}/bare.git"
+git -C "${tmp}/bare.git" rev-parse base >"${tmp}/bare.git/pte-base-ok"
+rm -rf "${repo}"
+mv "${tmp}/bare.git" "${repo}"
+echo "${repo}"

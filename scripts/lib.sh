@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Common helpers for the workbench scripts: paths, progress, logs, apt.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${ROOT}/build"
+LOGS="${BUILD}/logs"
+RESULTS="${BUILD}/results"
+TREE="${BUILD}/linux"
+# Caches that outlive a clean clone (CI runs in a fresh clone on the same machine).
+CACHE="${PTE_CACHE:-${HOME}/.cache/pte-free-defer}"
+export CCACHE_DIR="${CCACHE_DIR:-${CACHE}/ccache}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
+# ccache must not hash the build directory, so clones in other folders hit.
+export CCACHE_BASEDIR="${ROOT}"
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}"
+
+# shellcheck source=../base.conf
+. "${ROOT}/base.conf"
+
+mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
+
+STAGE_START=$(date +%s)
+SCRIPT_START=${SCRIPT_START:-$(date +%s)}
+export SCRIPT_START
+
+elapsed() {
+	local s=$(( $(date +%s) - $1 ))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# say MESSAGE: one progress line with the time since the top-level command began.
+say() {
+	printf '[%7s] %s\n' "$(elapsed "${SCRIPT_START}")" "$*"
+}
+
+die() {
+	printf 'FAILED: %s\n' "$*" >&2
+	exit 1
+}
+
+# run_logged LOG CMD...: run CMD with its output in LOG; on failure show the
+# tail of LOG and name it.
+run_logged() {
+	local log="$1"
+	shift
+	mkdir -p "$(dirname "${log}")"
+	if ! "$@" >"${log}" 2>&1; then
+		printf -- '--- last lines of %s ---\n' "${log}" >&2
+		tail -n 25 "${log}" >&2
+		return 1
+	fi
+}
+
+# need_pkgs PKG...: install the Debian packages that are missing.
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "${p}" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("${p}")
+	done
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	say "installing ${missing[*]}"
+	local log="${LOGS}/apt.log"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	if ! "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >>"${log}" 2>&1; then
+		"${sudo[@]}" apt-get update >>"${log}" 2>&1 || true
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends "${missing[@]}" >>"${log}" 2>&1 ||
+			die "apt-get could not install: ${missing[*]} (log: ${log})"
+	fi
+}
+
+# Packages every kernel build needs.
+KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-utils
+	python3 perl rsync cpio kmod)
+
+# record RESULT-FILE NAME STATUS DETAIL: one row of the summary table.
+record() {
+	printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$1"
+}
