@@ -3,6 +3,7 @@
 # Writes into a temporary directory first; patches/ is replaced only when the
 # new series is complete.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -d "${TREE}/.git" ] || die "no tree at ${TREE}; run 'make tree' first"

@@ -3,6 +3,7 @@
 # dates, cached outside the repository and keyed by the tarball's checksum.
 # Prints the path of the cached repository on stdout.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 repo="${CACHE}/base-${BASE_SHA256:0:16}.git"

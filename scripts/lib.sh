@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${ROOT}/build"
 LOGS="${BUILD}/logs"
 RESULTS="${BUILD}/results"
-TREE="${BUILD}/linux"
+TREE="${PTE_TREE:-${BUILD}/linux}"
 # Caches that outlive a clean clone (CI runs in a fresh clone on the same machine).
 CACHE="${PTE_CACHE:-${HOME}/.cache/pte-free-defer}"
 export CCACHE_DIR="${CCACHE_DIR:-${CACHE}/ccache}"
@@ -20,7 +20,6 @@ export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,in
 
 mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
 
-STAGE_START=$(date +%s)
 SCRIPT_START=${SCRIPT_START:-$(date +%s)}
 export SCRIPT_START
 
@@ -79,4 +78,47 @@ KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-u
 # record RESULT-FILE NAME STATUS DETAIL: one row of the summary table.
 record() {
 	printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$1"
+}
+
+# kmake SRC OBJ ARCH CROSS [make args...]: kbuild with ccache, out of tree.
+kmake() {
+	local src="$1" obj="$2" arch="$3" cross="$4"
+	shift 4
+	[ "${cross}" = - ] && cross=""
+	make -C "${src}" O="${obj}" ARCH="${arch}" CROSS_COMPILE="${cross}" \
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
+}
+
+# kconfigure SRC OBJ ARCH CROSS FRAGMENT...: allnoconfig plus the fragments
+# (merge_config.sh), then check that every requested option took.
+kconfigure() {
+	local src="$1" obj="$2" arch="$3" cross="$4"
+	shift 4
+	[ "${cross}" = - ] && cross=""
+	mkdir -p "${obj}"
+	local abs=() f
+	for f in "$@"; do
+		abs+=("$(realpath "${f}")")
+	done
+	(cd "${src}" && ARCH="${arch}" CROSS_COMPILE="${cross}" \
+		scripts/kconfig/merge_config.sh -n -O "${obj}" "${abs[@]}") || return 1
+	local frag line name bad=0
+	for frag in "$@"; do
+		while IFS= read -r line; do
+			case "${line}" in
+			CONFIG_*=*) ;;
+			'# CONFIG_'*' is not set') ;;
+			*) continue ;;
+			esac
+			if ! grep -qxF "${line}" "${obj}/.config"; then
+				name=${line#\# }
+				name=${name%%[= ]*}
+				if [ "${line#\#}" = "${line}" ] || grep -q "^${name}=" "${obj}/.config"; then
+					echo "config: ${line} (from ${frag}) did not take" >&2
+					bad=1
+				fi
+			fi
+		done <"${frag}"
+	done
+	return "${bad}"
 }

@@ -3,6 +3,7 @@
 # branch "series". Does nothing when the tree already holds exactly patches/;
 # refuses to throw away commits or edits that were not exported.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs git

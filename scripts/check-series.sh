@@ -1,0 +1,122 @@
+#!/bin/bash
+# make check: apply patches/ onto a fresh base, run checkpatch on every
+# patch, and build every commit of the series for every target in
+# configs/targets.conf that the commit can affect (it touches files outside
+# arch/, or in the target's own arch/).  Each build is a full vmlinux;
+# files the commit touches are then recompiled with W=1 and sparse, and a
+# warning on a line the commit added fails the check.
+#
+# Environment: TARGETS="x86_64 s390x" limits the targets.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+res="${RESULTS}/check.tsv"
+: >"${res}"
+need_pkgs "${KBUILD_PKGS[@]}" sparse gcc-powerpc64-linux-gnu gcc-powerpc64le-linux-gnu \
+	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-sparc64-linux-gnu
+
+src="${BUILD}/check/src"
+say "check: applying patches/ onto a fresh base in ${src}"
+PTE_TREE="${src}" FORCE=1 "${ROOT}/scripts/make-tree.sh" >"${LOGS}/check-tree.log" 2>&1 || {
+	cat "${LOGS}/check-tree.log" >&2
+	record "${res}" "apply series onto base" FAIL "log: ${LOGS}/check-tree.log"
+	die "the series does not apply (log: ${LOGS}/check-tree.log)"
+}
+record "${res}" "apply series onto base (git am)" PASS "$(git -C "${src}" rev-list --count base..series) patches"
+mapfile -t commits < <(git -C "${src}" rev-list --reverse base..series)
+
+fails=0
+# checkpatch on the exported patches, as users will apply them.
+n=0
+for p in "${ROOT}"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+	case "${p}" in *0000-cover-letter.patch) continue ;; esac
+	n=$((n + 1))
+	log="${LOGS}/checkpatch-$(basename "${p}" .patch).log"
+	if (cd "${src}" && ./scripts/checkpatch.pl --strict --no-signoff "${p}") >"${log}" 2>&1 &&
+		grep -q '^Signed-off-by: ' "${p}"; then
+		record "${res}" "checkpatch --strict, Signed-off-by: patch ${n}" PASS ""
+	else
+		record "${res}" "checkpatch --strict, Signed-off-by: patch ${n}" FAIL "log: ${log}"
+		say "check: checkpatch FAILED for patch ${n} (log: ${log})"
+		fails=$((fails + 1))
+	fi
+done
+
+mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/targets.conf" | awk 'NF == 4')
+
+# added_lines COMMIT: "file:line" for every line the commit adds.
+added_lines() {
+	git -C "${src}" diff -U0 "$1^" "$1" | awk '
+		/^\+\+\+ b\// { file = substr($0, 7); next }
+		/^@@/ {
+			split($3, a, ",")
+			start = substr(a[1], 2); count = (a[2] == "" ? 1 : a[2])
+			for (i = 0; i < count; i++) print file ":" start + i
+		}'
+}
+
+i=0
+for c in "${commits[@]}"; do
+	i=$((i + 1))
+	subject=$(git -C "${src}" log -1 --format=%s "${c}")
+	files=$(git -C "${src}" diff --name-only "${c}^" "${c}")
+	git -C "${src}" checkout -q "${c}"
+	added="${BUILD}/check/added-${i}.txt"
+	added_lines "${c}" >"${added}"
+	for t in "${targets[@]}"; do
+		read -r name arch cross frag <<<"${t}"
+		if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
+			continue
+		fi
+		row="build patch ${i} ${name}"
+		if ! grep -qv "^arch/" <<<"${files}" && ! grep -q "^arch/${arch}/" <<<"${files}"; then
+			record "${res}" "${row}" SKIP "touches no file ${arch} builds"
+			continue
+		fi
+		obj="${BUILD}/check/${name}"
+		stamp="${obj}/.ok-${c}"
+		if [ -f "${stamp}" ]; then
+			record "${res}" "${row}" PASS "built earlier in this build dir"
+			continue
+		fi
+		log="${LOGS}/check-${i}-${name}.log"
+		start=$(date +%s)
+		say "check: patch ${i}/${#commits[@]} ${name}: building (${subject})"
+		if ! run_logged "${log}" kconfigure "${src}" "${obj}" "${arch}" "${cross}" \
+			"${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config" ||
+			! run_logged "${log}.build" kmake "${src}" "${obj}" "${arch}" "${cross}" vmlinux; then
+			record "${res}" "${row}" FAIL "log: ${log}[.build]"
+			say "check: patch ${i} ${name} FAILED to build (log: ${log}.build)"
+			fails=$((fails + 1))
+			continue
+		fi
+		# W=1 and sparse on the .c files of the commit that this target compiles.
+		newwarn=0
+		wlog="${LOGS}/check-${i}-${name}-warnings.log"
+		: >"${wlog}"
+		for f in ${files}; do
+			case "${f}" in *.c) ;; *) continue ;; esac
+			[ -f "${obj}/${f%.c}.o" ] || continue
+			kmake "${src}" "${obj}" "${arch}" "${cross}" W=1 C=2 "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
+		done
+		while IFS= read -r w; do
+			loc=$(sed -E 's|^(\.\./)*||; s|^([^:]+):([0-9]+):.*|\1:\2|' <<<"${w}")
+			if grep -qxF "${loc#"${src}"/}" "${added}"; then
+				echo "new: ${w}" >>"${wlog}.new"
+				newwarn=1
+			fi
+		done < <(grep -E '^[^ ]+:[0-9]+:[0-9]*:? *(warning|error):' "${wlog}" || true)
+		if [ "${newwarn}" -ne 0 ]; then
+			record "${res}" "${row}" FAIL "new W=1/sparse warnings: ${wlog}"
+			say "check: patch ${i} ${name}: new W=1/sparse warnings (log: ${wlog})"
+			fails=$((fails + 1))
+			continue
+		fi
+		touch "${stamp}"
+		record "${res}" "${row}" PASS "$(($(date +%s) - start))s"
+	done
+done
+git -C "${src}" checkout -q series
+say "check: ${fails} failure(s); results in ${res}"
+[ "${fails}" -eq 0 ]
