@@ -8,8 +8,10 @@ set -euo pipefail
 
 [ -d "${TREE}/.git" ] || die "no tree at ${TREE}; run 'make tree' first"
 cd "${TREE}"
-[ -z "$(git status --porcelain)" ] ||
-	die "${TREE} has uncommitted changes; commit them first (patches/ unchanged)"
+# --ignored: Debian's .gitignore ignores every new top-level path, so a new
+# file must be added with 'git add -f'; an ignored one is uncommitted work.
+[ -z "$(git status --porcelain --ignored)" ] ||
+	die "${TREE} has uncommitted changes (new files need 'git add -f'); commit them first (patches/ unchanged)"
 [ "$(git rev-parse --abbrev-ref HEAD)" = series ] ||
 	die "${TREE} is not on branch 'series' (patches/ unchanged)"
 n=$(git rev-list --count base..HEAD)

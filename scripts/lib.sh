@@ -5,9 +5,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${ROOT}/build"
 LOGS="${BUILD}/logs"
 RESULTS="${BUILD}/results"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 TREE="${PTE_TREE:-${BUILD}/linux}"
 # Caches that outlive a clean clone (CI runs in a fresh clone on the same machine).
 CACHE="${PTE_CACHE:-${HOME}/.cache/pte-free-defer}"
+# kunit.py runs from the tree: keep it free of __pycache__.
+export PYTHONDONTWRITEBYTECODE=1
 export CCACHE_DIR="${CCACHE_DIR:-${CACHE}/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
 # ccache must not hash the build directory, so clones in other folders hit.
@@ -15,7 +18,7 @@ export CCACHE_BASEDIR="${ROOT}"
 export CCACHE_NOHASHDIR=1
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}"
 
-# shellcheck source=../base.conf
+# shellcheck source=base.conf
 . "${ROOT}/base.conf"
 
 mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
@@ -72,6 +75,7 @@ need_pkgs() {
 }
 
 # Packages every kernel build needs.
+# shellcheck disable=SC2034
 KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-utils
 	python3 perl rsync cpio kmod)
 

@@ -24,7 +24,8 @@ if [ -d "${TREE}/.git" ]; then
 	synced_head=$(cat "${TREE}/.git/pte-synced-head" 2>/dev/null || true)
 	synced_stamp=$(cat "${TREE}/.git/pte-synced-stamp" 2>/dev/null || true)
 	head=$(git -C "${TREE}" rev-parse HEAD)
-	dirty=$(git -C "${TREE}" status --porcelain)
+	# --ignored: Debian's .gitignore ignores every new top-level path.
+	dirty=$(git -C "${TREE}" status --porcelain --ignored)
 	if [ "${head}" = "${synced_head}" ] && [ "${synced_stamp}" = "${want}" ] && [ -z "${dirty}" ]; then
 		say "tree: ${TREE} already holds patches/ (${#series[@]} patches)"
 		exit 0

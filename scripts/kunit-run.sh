@@ -1,0 +1,99 @@
+#!/bin/bash
+# make kunit: run the pte_free_defer KUnit suite (mm/.kunitconfig of the
+# patched tree) with kunit.py under QEMU for every target in
+# configs/kunit/targets.conf.  Pass/fail/skip counts come from kunit.py's
+# JSON, never from its exit status alone; the raw kernel log is scanned for
+# warnings, and a panic or a timeout is named as such.
+#
+# Environment: TARGETS="x86_64 s390x" limits the targets; KUNIT_TREE picks
+# another source tree (make mutants uses it); KUNIT_TAG names the results.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+src="${KUNIT_TREE:-${TREE}}"
+tag="${KUNIT_TAG:-kunit}"
+res="${RESULTS}/${tag}.tsv"
+: >"${res}"
+need_pkgs "${KBUILD_PKGS[@]}" python3 qemu-system-ppc qemu-system-x86 qemu-system-misc \
+	qemu-system-data gcc-powerpc64-linux-gnu gcc-s390x-linux-gnu
+if [ -z "${KUNIT_TREE:-}" ]; then
+	"${ROOT}/scripts/make-tree.sh"
+fi
+[ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in patches/?"
+
+fails=0
+while read -r name arch cross frag qemu qargs; do
+	case "${name}" in '#'* | '') continue ;; esac
+	if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
+		continue
+	fi
+	bdir="${KUNIT_BUILD:-${BUILD}/${tag}}/${frag}-${arch}"
+	mkdir -p "$(dirname "${bdir}")"
+	json="${RESULTS}/${tag}-${name}.json"
+	log="${LOGS}/${tag}-${name}.log"
+	rm -f "${json}"
+	args=(run --build_dir="${bdir}" --arch="${arch}" --jobs="$(nproc)" --timeout=900
+		--kunitconfig=mm/.kunitconfig --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
+		--json="${json}")
+	[ "${cross}" = - ] && cross=""
+	if [ -n "${cross}" ]; then
+		args+=(--cross_compile="${cross}")
+	fi
+	args+=(--make_options="CC=ccache ${cross}gcc" --make_options="HOSTCC=ccache gcc")
+	if [ "${qemu}" != - ]; then
+		args+=(--qemu_config="${ROOT}/configs/kunit/${qemu}")
+	fi
+	[ -n "${qargs}" ] && args+=(--qemu_args="${qargs}")
+	start=$(date +%s)
+	say "${tag}: ${name}: building and running (log: ${log})"
+	status=0
+	(cd "${src}" && timeout 3000 python3 tools/testing/kunit/kunit.py "${args[@]}") >"${log}" 2>&1 || status=$?
+	[ -f "${bdir}/test.log" ] && cp "${bdir}/test.log" "${LOGS}/${tag}-${name}-kernel.log"
+	secs=$(($(date +%s) - start))
+
+	verdict=""
+	if [ ! -s "${json}" ]; then
+		if grep -q 'Build failed\|build failed\|Error\b' "${log}" && [ ! -f "${bdir}/test.log" ]; then
+			verdict="kernel build or configuration failed"
+		else
+			verdict="no results (kunit.py exit ${status})"
+		fi
+	fi
+	counts=$(python3 - "${json}" <<'PY' 2>/dev/null || echo "0 0 0"
+import json, sys
+def walk(t, c):
+    for case in t.get("test_cases", []):
+        s = case.get("status", "").upper()
+        c[s] = c.get(s, 0) + 1
+    for g in t.get("sub_groups", []):
+        walk(g, c)
+c = {}
+walk(json.load(open(sys.argv[1])), c)
+print(c.get("PASS", 0), c.get("FAIL", 0) + c.get("ERROR", 0), c.get("SKIP", 0))
+PY
+)
+	read -r npass nfail nskip <<<"${counts}"
+	klog="${LOGS}/${tag}-${name}-kernel.log"
+	bad=""
+	if [ -f "${klog}" ]; then
+		bad=$(grep -E -m1 'WARNING:|BUG:|ODEBUG|Kernel panic|Oops|Bad page|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|detected stall' "${klog}" || true)
+	fi
+	if [ "${status}" -eq 124 ]; then
+		verdict="timed out after 3000s"
+	elif [ -z "${verdict}" ] && [ "${npass}" -eq 0 ]; then
+		verdict="no test passed"
+	fi
+	detail="${npass} passed, ${nfail} failed, ${nskip} skipped, ${secs}s"
+	if [ -n "${verdict}" ] || [ "${nfail}" -gt 0 ] || [ -n "${bad}" ]; then
+		[ -n "${bad}" ] && detail="${detail}; kernel log: ${bad}"
+		[ -n "${verdict}" ] && detail="${verdict}; ${detail}"
+		record "${res}" "kunit ${name}" FAIL "${detail} (log: ${klog})"
+		say "${tag}: ${name}: FAILED: ${detail} (log: ${klog})"
+		fails=$((fails + 1))
+	else
+		record "${res}" "kunit ${name}" PASS "${detail}"
+		say "${tag}: ${name}: ${detail}"
+	fi
+done <"${ROOT}/configs/kunit/targets.conf"
+[ "${fails}" -eq 0 ]

@@ -1,0 +1,44 @@
+#!/bin/bash
+# make mutants: apply each deliberately broken variant in mutants/ on top
+# of the series, one at a time, and run the KUnit suite on the targets the
+# variant names.  Every variant must be caught: the suite fails, or the
+# kernel reports the bug.  A variant that survives fails this stage.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+res="${RESULTS}/mutants.tsv"
+: >"${res}"
+"${ROOT}/scripts/make-tree.sh"
+head=$(git -C "${TREE}" rev-parse HEAD)
+src="${BUILD}/mutants/src"
+if [ ! -d "${src}/.git" ]; then
+	say "mutants: cloning the tree into ${src}"
+	git clone -q --shared --no-checkout "${TREE}" "${src}"
+fi
+git -C "${src}" fetch -q "${TREE}" "${head}"
+git -C "${src}" checkout -q -f --detach "${head}"
+
+survivors=0
+for m in "${ROOT}"/mutants/*.patch; do
+	name=$(basename "${m}" .patch)
+	targets=$(sed -n 's/^targets: //p' "${m}")
+	git -C "${src}" reset -q --hard "${head}"
+	if ! git -C "${src}" apply "${m}"; then
+		record "${res}" "mutant ${name}" FAIL "does not apply onto the series"
+		survivors=$((survivors + 1))
+		continue
+	fi
+	say "mutants: ${name} on ${targets}"
+	if KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/obj" \
+		TARGETS="${targets}" "${ROOT}/scripts/kunit-run.sh"; then
+		record "${res}" "mutant ${name}" FAIL "SURVIVED: the suite passed on ${targets}"
+		say "mutants: ${name} SURVIVED"
+		survivors=$((survivors + 1))
+	else
+		why=$(cut -f3 "${RESULTS}/mutant-${name}.tsv" | head -n 1 | cut -c1-90)
+		record "${res}" "mutant ${name}" PASS "caught on ${targets}: ${why}"
+	fi
+done
+git -C "${src}" reset -q --hard "${head}"
+[ "${survivors}" -eq 0 ]

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Print the results of the given stages (build/results/STAGE.tsv) as a
+# table; the last line is "N passed, N failed, N skipped".  Exit status 1
+# if any row failed or a stage reported nothing.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pass=0 fail=0 skip=0
+printf '\n%-8s %-52s %-5s %s\n' STAGE TEST RESULT DETAIL
+for stage in "$@"; do
+	f="${RESULTS}/${stage}.tsv"
+	if [ ! -s "${f}" ]; then
+		printf '%-8s %-52s %-5s %s\n' "${stage}" "(no result)" FAIL "stage reported nothing"
+		fail=$((fail + 1))
+		continue
+	fi
+	while IFS=$'\t' read -r name status detail; do
+		case "${status}" in
+		PASS) pass=$((pass + 1)) ;;
+		SKIP) skip=$((skip + 1)) ;;
+		*) fail=$((fail + 1)) ;;
+		esac
+		printf '%-8s %-52s %-5s %s\n' "${stage}" "${name}" "${status}" "${detail}"
+	done <"${f}"
+	secs=$(cat "${RESULTS}/${stage}.seconds" 2>/dev/null || echo "?")
+	printf '%-8s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s"
+done
+echo
+echo "${pass} passed, ${fail} failed, ${skip} skipped"
+[ "${fail}" -eq 0 ]
