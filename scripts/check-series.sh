@@ -43,6 +43,15 @@ for p in "${ROOT}"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
 	fi
 done
 
+# The workbench's own scripts.
+need_pkgs shellcheck
+if (cd "${ROOT}" && shellcheck -x scripts/*.sh .ci/run) >"${LOGS}/shellcheck.log" 2>&1; then
+	record "${res}" "shellcheck scripts/" PASS ""
+else
+	record "${res}" "shellcheck scripts/" FAIL "log: ${LOGS}/shellcheck.log"
+	fails=$((fails + 1))
+fi
+
 mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/targets.conf" | awk 'NF == 4')
 
 # added_lines COMMIT: "file:line" for every line the commit adds.
