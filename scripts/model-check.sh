@@ -12,9 +12,9 @@
 #
 # Environment:
 #   MODEL_LARGE=1        also run the largest size (4 fragments, 2 readers:
-#                        ~115M states, ~5 min and ~6 GB on this machine)
+#                        130M states, ~6 min and 7 GB on this machine)
 #   MODEL_NICE=N         nice level of the pan runs (default 10)
-#   MODEL_MEMLIM_MB=N    pan memory limit per run (default 8192)
+#   MODEL_MEMLIM_MB=N    pan memory limit per run (default 10240)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +24,7 @@ model_name="$(basename "${model_src}")"
 work="${BUILD}/model"
 res="${RESULTS}/model.tsv"
 nice_level="${MODEL_NICE:-10}"
-memlim="${MODEL_MEMLIM_MB:-8192}"
+memlim="${MODEL_MEMLIM_MB:-10240}"
 
 mkdir -p "${work}" "${LOGS}" "${RESULTS}"
 : >"${res}"
