@@ -11,7 +11,9 @@ res="${RESULTS}/mutants.tsv"
 : >"${res}"
 "${ROOT}/scripts/make-tree.sh"
 head=$(git -C "${TREE}" rev-parse HEAD)
-src="${BUILD}/mutants/src"
+# Same layout as build/linux and build/kunit/<target>: kbuild's relative
+# paths, and so ccache's hashes, are then the same as for make kunit.
+src="${BUILD}/mutants/linux"
 if [ ! -d "${src}/.git" ]; then
 	say "mutants: cloning the tree into ${src}"
 	git clone -q --shared --no-checkout "${TREE}" "${src}"
@@ -30,7 +32,7 @@ for m in "${ROOT}"/mutants/*.patch; do
 		continue
 	fi
 	say "mutants: ${name} on ${targets}"
-	if KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/obj" \
+	if KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/kunit" \
 		TARGETS="${targets}" "${ROOT}/scripts/kunit-run.sh"; then
 		record "${res}" "mutant ${name}" FAIL "SURVIVED: the suite passed on ${targets}"
 		say "mutants: ${name} SURVIVED"
