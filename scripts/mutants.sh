@@ -1,7 +1,7 @@
 #!/bin/bash
 # make mutants: apply each deliberately broken variant in mutants/ on top
 # of the series, one at a time, and run the KUnit suite on the targets the
-# variant names.  Every variant must be caught: the suite fails, or the
+# variant names (MUTANTS="name ..." limits the variants).  Every variant must be caught: the suite fails, or the
 # kernel reports the bug.  A variant that survives fails this stage.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -24,6 +24,9 @@ git -C "${src}" checkout -q -f --detach "${head}"
 survivors=0
 for m in "${ROOT}"/mutants/*.patch; do
 	name=$(basename "${m}" .patch)
+	if [ -n "${MUTANTS:-}" ] && ! grep -qw -- "${name}" <<<"${MUTANTS}"; then
+		continue
+	fi
 	targets=$(sed -n 's/^targets: //p' "${m}")
 	git -C "${src}" reset -q --hard "${head}"
 	if ! git -C "${src}" apply "${m}"; then
