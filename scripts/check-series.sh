@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check: apply patches/ onto a fresh base, run checkpatch on every
 # patch, and build every commit of the series for every target in
-# configs/targets.conf that the commit can affect (it touches files outside
+# configs/check/targets.conf that the commit can affect (it touches files outside
 # arch/, or in the target's own arch/).  Each build is a full vmlinux;
 # files the commit touches are then recompiled with W=1 and sparse, and a
 # warning on a line the commit added fails the check.
@@ -52,7 +52,7 @@ else
 	fails=$((fails + 1))
 fi
 
-mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/targets.conf" | awk 'NF == 4')
+mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/check/targets.conf" | awk 'NF == 4')
 
 # added_lines COMMIT: "file:line" for every line the commit adds.
 added_lines() {
