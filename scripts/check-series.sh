@@ -88,7 +88,10 @@ for c in "${commits[@]}"; do
 			continue
 		fi
 		obj="${BUILD}/check/${name}"
-		stamp="${obj}/.ok-${c}"
+		# A build is redone when the commit, the fragments or the compiler change.
+		key=$(cat "${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config" \
+			<("${cross#-}gcc" --version) | sha256sum | cut -c1-16)
+		stamp="${obj}/.ok-${c}-${key}"
 		if [ -f "${stamp}" ]; then
 			record "${res}" "${row}" PASS "built earlier in this build dir"
 			continue
