@@ -21,7 +21,7 @@ git config branch.series.description >/dev/null ||
 
 tmp=$(mktemp -d "${BUILD}/export.XXXXXX")
 trap 'rm -rf "${tmp}"' EXIT
-git format-patch -q --zero-commit --no-signature --cover-letter \
+git format-patch -q --zero-commit --no-signature --abbrev=12 --cover-letter \
 	--cover-from-description=subject --base=base -o "${tmp}" base..HEAD
 got=$(find "${tmp}" -name '*.patch' | wc -l)
 [ "${got}" -eq $((n + 1)) ] || die "format-patch wrote ${got} files for ${n} commits (patches/ unchanged)"
