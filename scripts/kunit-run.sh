@@ -77,7 +77,7 @@ PY
 	klog="${LOGS}/${tag}-${name}-kernel.log"
 	bad=""
 	if [ -f "${klog}" ]; then
-		bad=$(grep -E -m1 'WARNING:|BUG:|ODEBUG|Kernel panic|Oops|Bad page|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|detected stall' "${klog}" || true)
+		bad=$(grep -E -m1 "${KLOG_BAD_RE}" "${klog}" || true)
 	fi
 	if [ "${status}" -eq 124 ]; then
 		verdict="timed out after 3000s"

@@ -79,6 +79,10 @@ need_pkgs() {
 KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-utils
 	python3 perl rsync cpio kmod)
 
+# What in a kernel log means the kernel misbehaved.
+# shellcheck disable=SC2034
+KLOG_BAD_RE='WARNING:|BUG:|ODEBUG|Kernel panic|Oops|Bad page|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|detected stall'
+
 # record RESULT-FILE NAME STATUS DETAIL: one row of the summary table.
 record() {
 	printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$1"

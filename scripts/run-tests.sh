@@ -11,6 +11,8 @@ declare -A stage_script=(
 	[kunit]=kunit-run.sh
 	[mutants]=mutants.sh
 	[model]=model-check.sh
+	[baseline]=baseline.sh
+	[boot]=main-job.sh
 )
 
 rc=0

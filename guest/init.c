@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /init of the boot-test initramfs.  It mounts what the tests need, turns
+ * the second virtio disk into swap (the khugepaged swap-in tests need
+ * some), prints the THP settings, runs every test listed in /tests with a
+ * timeout, reports each result in KTAP on the console, and powers off.
+ *
+ * A line of /tests is "NAME TIMEOUT-SECONDS PROGRAM [ARG...]".  A test's
+ * output is passed through as KTAP diagnostics ("# ...").  Exit status 0
+ * is a pass and 4 (kselftest's skip) a skip; anything else fails.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+
+#define MAX_TESTS	64
+#define MAX_ARGS	16
+#define KSFT_SKIP	4
+
+struct test {
+	char *name;
+	int timeout;
+	char *argv[MAX_ARGS + 1];
+};
+
+static struct test tests[MAX_TESTS];
+static int nr_tests;
+/* The last line a test printed: a skip's reason. */
+static char last_line[256];
+
+/* One write() per line keeps our lines whole between kernel messages. */
+static void out(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (write(STDOUT_FILENO, buf, n) < 0)
+		return;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool do_mount(const char *src, const char *dir, const char *type,
+		     const char *opts)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, 0, opts) == 0)
+		return true;
+	out("# setup: mount %s on %s (%s): %s\n", src, dir, type, strerror(errno));
+	return false;
+}
+
+/*
+ * Swap on a whole disk needs only a header: version 1, the last usable
+ * page, and "SWAPSPACE2" at the end of the first page (see
+ * include/linux/swap.h, union swap_header).
+ */
+static bool make_swap(const char *dev)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *hdr = calloc(1, page);
+	uint32_t *info;
+	off_t size;
+	bool ok = false;
+	int fd;
+
+	fd = open(dev, O_RDWR);
+	if (fd < 0 || !hdr) {
+		out("# setup: open %s: %s\n", dev, strerror(errno));
+		goto out;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 16 * page) {
+		out("# setup: %s is too small for swap\n", dev);
+		goto out;
+	}
+	info = (uint32_t *)(hdr + 1024);
+	info[0] = 1;
+	info[1] = size / page - 1;
+	memcpy(hdr + page - 10, "SWAPSPACE2", 10);
+	if (pwrite(fd, hdr, page, 0) != page || fsync(fd)) {
+		out("# setup: writing the swap header to %s: %s\n", dev, strerror(errno));
+		goto out;
+	}
+	if (swapon(dev, 0)) {
+		out("# setup: swapon %s: %s\n", dev, strerror(errno));
+		goto out;
+	}
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(hdr);
+	return ok;
+}
+
+static void print_file(const char *prefix, const char *path)
+{
+	char buf[512];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	out("# %s%s: %s\n", prefix, path, buf);
+}
+
+static void print_dir(const char *prefix, const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		out("# %s%s: missing\n", prefix, dir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_REG)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		print_file(prefix, path);
+	}
+	closedir(d);
+}
+
+static void print_meminfo(const char *what)
+{
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "PageTables:", 11) || !strncmp(line, "MemFree:", 8))
+			out("# meminfo %s: %s", what, line);
+	fclose(f);
+}
+
+static void read_plan(const char *path)
+{
+	static char buf[8192];
+	char *line, *save, *tok, *s;
+	ssize_t n;
+	int fd, i;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line && nr_tests < MAX_TESTS;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct test *t = &tests[nr_tests];
+
+		line += strspn(line, " \t");
+		if (!*line || *line == '#')
+			continue;
+		t->name = strtok_r(line, " \t", &s);
+		tok = strtok_r(NULL, " \t", &s);
+		t->timeout = tok ? atoi(tok) : 0;
+		for (i = 0; i < MAX_ARGS && (tok = strtok_r(NULL, " \t", &s)); i++)
+			t->argv[i] = tok;
+		if (t->timeout > 0 && i > 0)
+			nr_tests++;
+		else
+			out("# plan: bad line for %s\n", t->name);
+	}
+}
+
+static void emit(char *line, size_t *len)
+{
+	size_t keep = *len < sizeof(last_line) ? *len : sizeof(last_line) - 1;
+
+	line[*len] = '\0';
+	out("# %s\n", line);
+	if (*len) {
+		memcpy(last_line, line, keep);
+		last_line[keep] = '\0';
+	}
+	*len = 0;
+}
+
+/*
+ * Copy the child's output to the console as "# " lines until it closes,
+ * without the colours (escape sequences) some tests print.
+ */
+static bool relay(int fd, double deadline)
+{
+	static char line[1024];
+	static size_t len;
+	bool escape = false;
+	char buf[512];
+	ssize_t n, i;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		int left = (int)((deadline - now()) * 1000);
+
+		if (left <= 0)
+			return false;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			char c = buf[i];
+
+			if (c == '\033') {
+				escape = true;
+			} else if (escape) {
+				/* A CSI sequence ends with a byte in 0x40..0x7e. */
+				escape = !(c >= '@' && c <= '~' && c != '[');
+			} else if (c == '\r' || c == '\n') {
+				emit(line, &len);
+			} else if (len < sizeof(line) - 1) {
+				line[len++] = c;
+			}
+		}
+	}
+	if (len)
+		emit(line, &len);
+	return true;
+}
+
+static void run_test(int num, struct test *t)
+{
+	double start = now(), deadline = start + t->timeout;
+	int pipefd[2], status = 0;
+	bool finished;
+	pid_t pid;
+
+	if (pipe(pipefd)) {
+		out("not ok %d %s # pipe: %s\n", num, t->name, strerror(errno));
+		return;
+	}
+	out("# run: %s:", t->name);
+	for (char **a = t->argv; *a; a++)
+		out(" %s", *a);
+	out("\n");
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (chdir("/tmp"))
+			_exit(126);
+		execv(t->argv[0], t->argv);
+		fprintf(stderr, "exec %s: %s\n", t->argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		out("not ok %d %s # fork: %s\n", num, t->name, strerror(errno));
+		return;
+	}
+	last_line[0] = '\0';
+	finished = relay(pipefd[0], deadline);
+	close(pipefd[0]);
+	if (!finished)
+		kill(-pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	out("# %s: %.1f s\n", t->name, now() - start);
+	if (!finished)
+		out("not ok %d %s # timed out after %d s\n", num, t->name, t->timeout);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		out("ok %d %s\n", num, t->name);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
+		out("ok %d %s # SKIP %s\n", num, t->name, last_line);
+	else if (WIFEXITED(status))
+		out("not ok %d %s # exit status %d\n", num, t->name, WEXITSTATUS(status));
+	else
+		out("not ok %d %s # killed by signal %d\n", num, t->name, WTERMSIG(status));
+}
+
+int main(void)
+{
+	bool setup = true;
+	int i;
+
+	setup &= do_mount("proc", "/proc", "proc", NULL);
+	setup &= do_mount("sysfs", "/sys", "sysfs", NULL);
+	setup &= do_mount("devtmpfs", "/dev", "devtmpfs", NULL);
+	setup &= do_mount("tmpfs", "/tmp", "tmpfs", NULL);
+	/* The file-backed collapse tests need a real file system. */
+	setup &= do_mount("/dev/vda", "/mnt", "ext4", NULL);
+	setup &= make_swap("/dev/vdb");
+
+	read_plan("/tests");
+	out("KTAP version 1\n");
+	out("1..%d\n", nr_tests + 1);
+	print_file("", "/proc/cmdline");
+	print_dir("thp: ", "/sys/kernel/mm/transparent_hugepage");
+	print_dir("thp: ", "/sys/kernel/mm/transparent_hugepage/khugepaged");
+	print_meminfo("at start");
+	out("%s 1 setup\n", setup ? "ok" : "not ok");
+	for (i = 0; i < nr_tests; i++)
+		run_test(i + 2, &tests[i]);
+	print_meminfo("at end");
+
+	sync();
+	swapoff("/dev/vdb");
+	if (umount("/mnt"))
+		out("# umount /mnt: %s\n", strerror(errno));
+	out("# init: done, powering off\n");
+	reboot(RB_POWER_OFF);
+	return 0;
+}
