@@ -2,7 +2,8 @@
 # make check: apply patches/ onto a fresh base, run checkpatch on every
 # patch, and build every commit of the series for every target in
 # configs/check/targets.conf that the commit can affect (it touches files outside
-# arch/, or in the target's own arch/).  Each build is a full vmlinux;
+# arch/, or in the target's own arch/; tools/, Documentation/ and MAINTAINERS
+# are not read by a kernel build).  Each build is a full vmlinux;
 # files the commit touches are then recompiled with W=1 and sparse, and a
 # warning on a line the commit added fails the check.
 #
@@ -74,6 +75,7 @@ for c in "${commits[@]}"; do
 	i=$((i + 1))
 	subject=$(git -C "${src}" log -1 --format=%s "${c}")
 	files=$(git -C "${src}" diff --name-only "${c}^" "${c}")
+	kfiles=$(grep -v -e '^tools/' -e '^Documentation/' -e '^MAINTAINERS$' <<<"${files}" || true)
 	git -C "${src}" checkout -q "${c}"
 	added="${BUILD}/check/added-${i}.txt"
 	added_lines "${c}" >"${added}"
@@ -83,7 +85,11 @@ for c in "${commits[@]}"; do
 			continue
 		fi
 		row="build patch ${i} ${name}"
-		if ! grep -qv "^arch/" <<<"${files}" && ! grep -q "^arch/${arch}/" <<<"${files}"; then
+		if [ -z "${kfiles}" ]; then
+			record "${res}" "${row}" SKIP "touches nothing a kernel build reads"
+			continue
+		fi
+		if ! grep -qv "^arch/" <<<"${kfiles}" && ! grep -q "^arch/${arch}/" <<<"${kfiles}"; then
 			record "${res}" "${row}" SKIP "touches no file ${arch} builds"
 			continue
 		fi
