@@ -1,26 +1,13 @@
 #!/bin/bash
 # make baseline: the boot tests of the main job on the unpatched base.
-# The base kernel is built from a checkout of the pinned base commit in
-# build/baseline/linux; the guest (init and selftests) is the one the
-# series' tree builds, so both kernels run the same programs.
+# The guest (init and selftests) is the one the series' tree builds, so
+# both kernels run the same programs.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-base_repo=$("${ROOT}/scripts/import-base.sh")
-base_sha=$(cat "${base_repo}/pte-base-ok")
-src="${BUILD}/baseline/linux"
-if [ "$(git -C "${src}" rev-parse HEAD 2>/dev/null || true)" != "${base_sha}" ] ||
-	[ -n "$(git -C "${src}" status --porcelain --ignored 2>/dev/null | head -n 1)" ]; then
-	say "baseline: checking out the base ${base_sha:0:12} in ${src}"
-	rm -rf "${src}"
-	mkdir -p "${src%/*}"
-	{ run_logged "${LOGS}/baseline-clone.log" git clone -q --no-checkout "${base_repo}" "${src}" &&
-		run_logged "${LOGS}/baseline-clone.log" git -C "${src}" checkout -q --detach "${base_sha}"; } ||
-		die "could not check out the base (log: ${LOGS}/baseline-clone.log)"
-fi
-# Same layout relative to the source as build/main/ppc64le, so ccache hits.
-"${ROOT}/scripts/boot-kernel.sh" "${src}" "${BUILD}/baseline/main/ppc64le" baseline
-[ -f "${BUILD}/guest/initramfs.cpio" ] || "${ROOT}/scripts/guest-build.sh"
+"${ROOT}/scripts/base-kernel.sh"
+"${ROOT}/scripts/make-tree.sh"
+"${ROOT}/scripts/guest-build.sh"
 "${ROOT}/scripts/boot-tests.sh" base "${BUILD}/baseline/main/ppc64le/vmlinux"
 "${ROOT}/scripts/boot-table.sh" baseline base

@@ -6,7 +6,8 @@
 # build/logs/boot-LABEL-MMU.log and scanned for kernel warnings.
 #
 # Environment: MMUS="radix" limits the MMUs; BOOT_TIMEOUT (seconds, default
-# 2400) bounds each boot.
+# 2400) bounds each boot; INITRAMFS picks another initramfs of build/guest
+# (make bench uses bench.cpio).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -15,8 +16,8 @@ label="$1"
 vmlinux="$2"
 [ -f "${vmlinux}" ] || die "no kernel at ${vmlinux}"
 need_pkgs qemu-system-ppc e2fsprogs
-guest="${BUILD}/guest"
-[ -f "${guest}/initramfs.cpio" ] || die "no ${guest}/initramfs.cpio: run scripts/guest-build.sh"
+initramfs="${BUILD}/guest/${INITRAMFS:-initramfs.cpio}"
+[ -f "${initramfs}" ] || die "no ${initramfs}: run scripts/guest-build.sh"
 
 # boot_one MMU: one boot; the console log goes to LOG, the exit status of
 # QEMU (124: timed out) to STATUS.
@@ -33,7 +34,7 @@ boot_one() {
 	truncate -s 128M "${disks}/swap.img"
 	timeout --kill-after=10 "${BOOT_TIMEOUT:-2400}" qemu-system-ppc64 \
 		-M "${machine}" -cpu power9 -smp 4 -m 6G -nographic -no-reboot \
-		-kernel "${vmlinux}" -initrd "${guest}/initramfs.cpio" -append "${append}" \
+		-kernel "${vmlinux}" -initrd "${initramfs}" -append "${append}" \
 		-drive "file=${disks}/ext4.img,if=virtio,format=raw" \
 		-drive "file=${disks}/swap.img,if=virtio,format=raw" \
 		</dev/null >"${log}" 2>&1 &

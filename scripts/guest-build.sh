@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the boot tests' initramfs from source: guest/init.c and the vm
 # selftests of the patched tree, static for ppc64le, packed with the
-# tree's own gen_init_cpio.  Output: build/guest/initramfs.cpio.
+# tree's own gen_init_cpio.  Output: build/guest/initramfs.cpio (runs
+# guest/tests) and build/guest/bench.cpio (runs guest/bench-tests).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,10 +32,14 @@ say "guest: building init and the selftests (log: ${log})"
 build "${out}/init" "${ROOT}/guest/init.c"
 build "${out}/bin/khugepaged" -I "${vm}/.." "${vm}/khugepaged.c" "${vm}/vm_util.c"
 build "${out}/bin/madv_collapse_stress" -I "${vm}/.." "${vm}/madv_collapse_stress.c"
+build "${out}/bin/collapse_bench" "${ROOT}/guest/collapse_bench.c"
 
 gcc -O2 -o "${out}/gen_init_cpio" "${TREE}/usr/gen_init_cpio.c" >>"${log}" 2>&1 ||
 	die "building gen_init_cpio failed (log: ${log})"
-cat >"${out}/initramfs.list" <<LIST
+# pack NAME PLAN: NAME.cpio with /init, the programs, and PLAN as /tests.
+pack() {
+	local list="${out}/$1.list"
+	cat >"${list}" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
@@ -43,10 +48,15 @@ dir /tmp 01777 0 0
 dir /mnt 0755 0 0
 dir /bin 0755 0 0
 file /init ${out}/init 0755 0 0
-file /bin/khugepaged ${out}/bin/khugepaged 0755 0 0
-file /bin/madv_collapse_stress ${out}/bin/madv_collapse_stress 0755 0 0
-file /tests ${ROOT}/guest/tests 0644 0 0
+file /tests $2 0644 0 0
 LIST
-"${out}/gen_init_cpio" "${out}/initramfs.list" >"${out}/initramfs.cpio" 2>>"${log}" ||
-	die "packing the initramfs failed (log: ${log})"
-say "guest: ${out}/initramfs.cpio ($(du -h "${out}/initramfs.cpio" | cut -f1))"
+	local f
+	for f in "${out}"/bin/*; do
+		echo "file /bin/${f##*/} ${f} 0755 0 0" >>"${list}"
+	done
+	"${out}/gen_init_cpio" "${list}" >"${out}/$1.cpio" 2>>"${log}" ||
+		die "packing $1.cpio failed (log: ${log})"
+}
+pack initramfs "${ROOT}/guest/tests"
+pack bench "${ROOT}/guest/bench-tests"
+say "guest: ${out}/initramfs.cpio, ${out}/bench.cpio ($(du -h "${out}/initramfs.cpio" | cut -f1))"

@@ -1,0 +1,45 @@
+#!/bin/bash
+# make bench, guest side: boot three ppc64le pseries kernels (4 vCPUs) with
+# the radix and the hash MMU and run guest/collapse_bench.c in each: the
+# unpatched base ("base"), the series up to the khugepaged conversion, IPI
+# kept ("noipi"), and the full series ("full").  Writes
+# build/results/bench-guest.json.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+"${ROOT}/scripts/make-tree.sh"
+"${ROOT}/scripts/base-kernel.sh"
+"${ROOT}/scripts/boot-kernel.sh" "${TREE}" "${BUILD}/main/ppc64le" main
+
+# The series without its last khugepaged patch: a clone of the tree at the
+# conversion, laid out like build/linux + build/main so that ccache hits.
+conv=$(git -C "${TREE}" log --format=%H --grep='^mm/khugepaged: free retracted page tables' base..HEAD)
+[ -n "${conv}" ] || die "no khugepaged conversion commit in ${TREE}"
+src="${BUILD}/bench-noipi/linux"
+if [ ! -d "${src}/.git" ]; then
+	say "bench: cloning the tree into ${src}"
+	git clone -q --shared --no-checkout "${TREE}" "${src}"
+fi
+git -C "${src}" fetch -q "${TREE}" "${conv}"
+git -C "${src}" checkout -q -f --detach "${conv}"
+"${ROOT}/scripts/boot-kernel.sh" "${src}" "${BUILD}/bench-noipi/main/ppc64le" bench-noipi
+
+"${ROOT}/scripts/guest-build.sh"
+declare -A vmlinux=(
+	[base]="${BUILD}/baseline/main/ppc64le/vmlinux"
+	[noipi]="${BUILD}/bench-noipi/main/ppc64le/vmlinux"
+	[full]="${BUILD}/main/ppc64le/vmlinux"
+)
+out="${RESULTS}/bench-guest.txt"
+: >"${out}"
+for k in base noipi full; do
+	INITRAMFS=bench.cpio "${ROOT}/scripts/boot-tests.sh" "bench-${k}" "${vmlinux[${k}]}"
+	for mmu in radix hash; do
+		log="${LOGS}/boot-bench-${k}-${mmu}.log"
+		line=$(grep -a -m1 '^# bench: ' "${log}.txt" || true)
+		[ -n "${line}" ] || die "no bench result from ${k} ${mmu} (log: ${log})"
+		echo "kernel=${k} mmu=${mmu} ${line#\# bench: }" >>"${out}"
+	done
+done
+python3 "${ROOT}/scripts/bench-report.py" guest "${out}" "${RESULTS}/bench-guest.json"
