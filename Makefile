@@ -1,7 +1,7 @@
 # pte_free_defer() for Linux 6.1: the series in patches/ and its workbench.
 # Each target is a small script in scripts/; see README.md.
 
-.PHONY: all main tree export check kunit baseline mutants model test clean help
+.PHONY: all main tree export check kunit baseline mutants model bench test clean help
 
 all: main
 
@@ -29,8 +29,11 @@ mutants:		## the KUnit suite must catch each broken variant in mutants/
 model:			## spin model of the powerpc protocol
 	@scripts/run-tests.sh model
 
-test:			## every test: check, kunit, baseline, boot, mutants, model
-	@scripts/run-tests.sh check kunit baseline boot mutants model
+bench:			## benchmarks: call_rcu per page, IPIs and time per retraction
+	@scripts/run-tests.sh bench
+
+test:			## every test: check, kunit, baseline, boot, mutants, model, bench-smoke
+	@scripts/run-tests.sh check kunit baseline boot mutants model bench-smoke
 
 clean:			## remove build/ (caches outside the repository stay)
 	rm -rf build

@@ -7,6 +7,9 @@
 #
 # Environment: TARGETS="x86_64 s390x" limits the targets; KUNIT_TREE picks
 # another source tree (make mutants uses it); KUNIT_TAG names the results.
+# KUNIT_CONFIG replaces mm/.kunitconfig (a path, relative to the tree or
+# absolute) and KUNIT_KERNEL_ARGS adds kernel parameters, separated by
+# spaces (scripts/bench-kernel.sh uses both).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,8 +37,12 @@ while read -r name arch cross frag qemu qargs; do
 	log="${LOGS}/${tag}-${name}.log"
 	rm -f "${json}"
 	args=(run --build_dir="${bdir}" --arch="${arch}" --jobs="$(nproc)" --timeout=900
-		--kunitconfig=mm/.kunitconfig --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
+		--kunitconfig="${KUNIT_CONFIG:-mm/.kunitconfig}" --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
 		--json="${json}")
+	read -r -a kargs <<<"${KUNIT_KERNEL_ARGS:-}"
+	for karg in "${kargs[@]}"; do
+		args+=(--kernel_args="${karg}")
+	done
 	[ "${cross}" = - ] && cross=""
 	if [ -n "${cross}" ]; then
 		args+=(--cross_compile="${cross}")

@@ -13,6 +13,8 @@ declare -A stage_script=(
 	[model]=model-check.sh
 	[baseline]=baseline.sh
 	[boot]=main-job.sh
+	[bench]=bench.sh
+	[bench-smoke]=bench-smoke.sh
 )
 
 rc=0

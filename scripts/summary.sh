@@ -11,7 +11,7 @@ printf '\n%-8s %-52s %-5s %s\n' STAGE TEST RESULT DETAIL
 for stage in "$@"; do
 	f="${RESULTS}/${stage}.tsv"
 	if [ ! -s "${f}" ]; then
-		printf '%-8s %-52s %-5s %s\n' "${stage}" "(no result)" FAIL "stage reported nothing"
+		printf '%-11s %-52s %-5s %s\n' "${stage}" "(no result)" FAIL "stage reported nothing"
 		fail=$((fail + 1))
 		continue
 	fi
@@ -22,10 +22,10 @@ for stage in "$@"; do
 		XFAIL) xfail=$((xfail + 1)) ;;
 		*) fail=$((fail + 1)) ;;
 		esac
-		printf '%-8s %-52s %-5s %s\n' "${stage}" "${name}" "${status}" "${detail}"
+		printf '%-11s %-52s %-5s %s\n' "${stage}" "${name}" "${status}" "${detail}"
 	done <"${f}"
 	secs=$(cat "${RESULTS}/${stage}.seconds" 2>/dev/null || echo "?")
-	printf '%-8s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s"
+	printf '%-11s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s"
 done
 echo
 # XFAIL: a failure of the unpatched base kernel (make baseline), not ours.
