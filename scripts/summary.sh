@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pass=0 fail=0 skip=0 xfail=0
-printf '\n%-8s %-52s %-5s %s\n' STAGE TEST RESULT DETAIL
+printf '\n%-11s %-52s %-5s %s\n' STAGE TEST RESULT DETAIL
 for stage in "$@"; do
 	f="${RESULTS}/${stage}.tsv"
 	if [ ! -s "${f}" ]; then
