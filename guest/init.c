@@ -124,20 +124,29 @@ out:
 	return ok;
 }
 
-static void print_file(const char *prefix, const char *path)
+/* Read a small file into buf, NUL-terminated; false if empty or missing. */
+static bool read_small(const char *path, char *buf, size_t size)
 {
-	char buf[512];
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return false;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return false;
 	buf[n] = '\0';
+	return true;
+}
+
+static void print_file(const char *prefix, const char *path)
+{
+	char buf[512];
+
+	if (!read_small(path, buf, sizeof(buf)))
+		return;
 	buf[strcspn(buf, "\n")] = '\0';
 	out("# %s%s: %s\n", prefix, path, buf);
 }
@@ -178,17 +187,10 @@ static void read_plan(const char *path)
 {
 	static char buf[8192];
 	char *line, *save, *tok, *s;
-	ssize_t n;
-	int fd, i;
+	int i;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	if (!read_small(path, buf, sizeof(buf)))
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line && nr_tests < MAX_TESTS;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct test *t = &tests[nr_tests];

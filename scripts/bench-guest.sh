@@ -17,12 +17,7 @@ set -euo pipefail
 conv=$(git -C "${TREE}" log --format=%H --grep='^mm/khugepaged: free retracted page tables' base..HEAD)
 [ -n "${conv}" ] || die "no khugepaged conversion commit in ${TREE}"
 src="${BUILD}/bench-noipi/linux"
-if [ ! -d "${src}/.git" ]; then
-	say "bench: cloning the tree into ${src}"
-	git clone -q --shared --no-checkout "${TREE}" "${src}"
-fi
-git -C "${src}" fetch -q "${TREE}" "${conv}"
-git -C "${src}" checkout -q -f --detach "${conv}"
+clone_tree_at "${src}" "${conv}"
 "${ROOT}/scripts/boot-kernel.sh" "${src}" "${BUILD}/bench-noipi/main/ppc64le" bench-noipi
 
 "${ROOT}/scripts/guest-build.sh"

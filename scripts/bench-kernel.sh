@@ -75,11 +75,7 @@ extra_args=""
 "${ROOT}/scripts/make-tree.sh"
 head=$(git -C "${TREE}" rev-parse HEAD)
 src="${BUILD}/bench/linux"
-if [ ! -d "${src}/.git" ]; then
-	say "bench: cloning the tree into ${src}"
-	git clone -q --shared --no-checkout "${TREE}" "${src}"
-fi
-git -C "${src}" fetch -q "${TREE}" "${head}"
+clone_tree_at "${src}" "${head}"
 
 lines="${out%.json}.lines"
 runs="${out%.json}.runs"

@@ -83,6 +83,21 @@ KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-u
 # shellcheck disable=SC2034
 KLOG_BAD_RE='WARNING:|BUG:|ODEBUG|Kernel panic|Oops|Bad page|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|detected stall'
 
+# clone_tree_at DIR COMMIT: DIR becomes a clone of the tree (sharing its
+# objects) with COMMIT checked out, detached.  Callers pick DIR so that it
+# lies as deep below build/ as build/linux, with their build directories
+# placed like build/kunit/<target> or build/main/<arch>: kbuild's relative
+# paths, and so ccache's hashes, are then the same as for the main tree.
+clone_tree_at() {
+	local dir="$1" commit="$2"
+	if [ ! -d "${dir}/.git" ]; then
+		say "cloning the tree into ${dir}"
+		git clone -q --shared --no-checkout "${TREE}" "${dir}"
+	fi
+	git -C "${dir}" fetch -q "${TREE}" "${commit}"
+	git -C "${dir}" checkout -q -f --detach "${commit}"
+}
+
 # record RESULT-FILE NAME STATUS DETAIL: one row of the summary table.
 record() {
 	printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$1"

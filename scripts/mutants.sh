@@ -11,15 +11,9 @@ res="${RESULTS}/mutants.tsv"
 : >"${res}"
 "${ROOT}/scripts/make-tree.sh"
 head=$(git -C "${TREE}" rev-parse HEAD)
-# Same layout as build/linux and build/kunit/<target>: kbuild's relative
-# paths, and so ccache's hashes, are then the same as for make kunit.
+# Builds in build/mutants/kunit/<target>, like build/kunit/<target>.
 src="${BUILD}/mutants/linux"
-if [ ! -d "${src}/.git" ]; then
-	say "mutants: cloning the tree into ${src}"
-	git clone -q --shared --no-checkout "${TREE}" "${src}"
-fi
-git -C "${src}" fetch -q "${TREE}" "${head}"
-git -C "${src}" checkout -q -f --detach "${head}"
+clone_tree_at "${src}" "${head}"
 
 survivors=0
 for m in "${ROOT}"/mutants/*.patch; do
