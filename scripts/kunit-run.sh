@@ -55,7 +55,18 @@ while read -r name arch cross frag qemu qargs; do
 	start=$(date +%s)
 	say "${tag}: ${name}: building and running (log: ${log})"
 	status=0
-	(cd "${src}" && timeout 3000 python3 tools/testing/kunit/kunit.py "${args[@]}") >"${log}" 2>&1 || status=$?
+	(cd "${src}" && exec timeout 3000 python3 tools/testing/kunit/kunit.py "${args[@]}") >"${log}" 2>&1 &
+	kpid=$!
+	# kunit.py writes the results, then waits for QEMU to exit.  A QEMU that
+	# hangs on its way out (s390x under TCG did once: deadlocked, deaf to
+	# SIGTERM) is killed a minute after the results are in.
+	while kill -0 "${kpid}" 2>/dev/null; do
+		sleep 5
+		if [ -s "${json}" ] && [ $(($(date +%s) - $(stat -c %Y "${json}"))) -gt 60 ]; then
+			pkill -KILL -f -- "-kernel ${bdir}/" || true
+		fi
+	done
+	wait "${kpid}" || status=$?
 	[ -f "${bdir}/test.log" ] && cp "${bdir}/test.log" "${LOGS}/${tag}-${name}-kernel.log"
 	secs=$(($(date +%s) - start))
 
