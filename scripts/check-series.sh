@@ -15,7 +15,8 @@ set -euo pipefail
 res="${RESULTS}/check.tsv"
 : >"${res}"
 need_pkgs "${KBUILD_PKGS[@]}" sparse python3-ply python3-git gcc-powerpc64-linux-gnu gcc-powerpc64le-linux-gnu \
-	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-sparc64-linux-gnu
+	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-sparc64-linux-gnu gcc-i686-linux-gnu \
+	gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu
 
 src="${BUILD}/check/src"
 say "check: applying patches/ onto a fresh base in ${src}"
@@ -28,6 +29,23 @@ record "${res}" "apply series onto base (git am)" PASS "$(git -C "${src}" rev-li
 mapfile -t commits < <(git -C "${src}" rev-list --reverse base..series)
 
 fails=0
+# new_files_maintained PATCH: every file PATCH creates has a MAINTAINERS
+# section of its own (get_maintainer.pl on the series tree).
+new_files_maintained() {
+	local f sections ok=0
+	while IFS= read -r f; do
+		sections=$(cd "${src}" && { ./scripts/get_maintainer.pl --nogit --nogit-fallback --sections -f "${f}" |
+			grep -v -e '^[A-Z]:' -e '^[[:space:]]*$' -e '^THE REST$' || true; })
+		if [ -z "${sections}" ]; then
+			echo "MAINTAINERS: no section covers ${f}"
+			ok=1
+		else
+			echo "MAINTAINERS: ${f} is covered by: ${sections//$'\n'/, }"
+		fi
+	done < <(awk '/^diff --git / { f = substr($4, 3) } /^new file mode/ { print f }' "$1")
+	return "${ok}"
+}
+
 # checkpatch on the exported patches, as users will apply them.
 n=0
 for p in "${ROOT}"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
@@ -35,9 +53,13 @@ for p in "${ROOT}"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
 	n=$((n + 1))
 	log="${LOGS}/checkpatch-$(basename "${p}" .patch).log"
 	# /usr/bin first: spdxcheck.py needs the python3 that apt gave python3-ply.
-	if (cd "${src}" && PATH="/usr/bin:${PATH}" ./scripts/checkpatch.pl --strict "${p}") >"${log}" 2>&1 &&
+	# checkpatch asks whether MAINTAINERS needs updating for any new file
+	# (FILE_PATH_CHANGES); answer it instead: a new file must be covered
+	# by a MAINTAINERS section other than THE REST.
+	if (cd "${src}" && PATH="/usr/bin:${PATH}" ./scripts/checkpatch.pl --strict \
+		--ignore FILE_PATH_CHANGES "${p}") >"${log}" 2>&1 &&
 		grep -q '^total: 0 errors, 0 warnings, 0 checks' "${log}" &&
-		grep -q '^Signed-off-by: ' "${p}"; then
+		grep -q '^Signed-off-by: ' "${p}" && new_files_maintained "${p}" >>"${log}"; then
 		record "${res}" "checkpatch --strict, Signed-off-by: patch ${n}" PASS ""
 	else
 		record "${res}" "checkpatch --strict, Signed-off-by: patch ${n}" FAIL "log: ${log}"
@@ -70,6 +92,15 @@ added_lines() {
 		}'
 }
 
+# ipi_call_sites OBJ CROSS: calls (or tail calls) to
+# tlb_remove_table_sync_one() in OBJ's mm/khugepaged.o, "-" if not built.
+ipi_call_sites() {
+	local o="$1/mm/khugepaged.o" cross="${2#-}"
+	[ -f "${o}" ] || { echo -; return; }
+	"${cross}objdump" -dr "${o}" | grep -c 'R_[A-Z0-9_]*[[:space:]]*tlb_remove_table_sync_one\b' || true
+}
+declare -A ipi_calls=()
+
 i=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
@@ -100,6 +131,7 @@ for c in "${commits[@]}"; do
 		stamp="${obj}/.ok-${c}-${key}"
 		if [ -f "${stamp}" ]; then
 			record "${res}" "${row}" PASS "built earlier in this build dir"
+			ipi_calls["${name}:${c}"]=$(cat "${stamp}")
 			continue
 		fi
 		log="${LOGS}/check-${i}-${name}.log"
@@ -135,10 +167,47 @@ for c in "${commits[@]}"; do
 			fails=$((fails + 1))
 			continue
 		fi
-		touch "${stamp}"
+		# The stamp keeps the retraction IPI count for a later run.
+		ipi_calls["${name}:${c}"]=$(ipi_call_sites "${obj}" "${cross}")
+		echo "${ipi_calls["${name}:${c}"]}" >"${stamp}"
 		record "${res}" "${row}" PASS "$(($(date +%s) - start))s"
 	done
 done
+# The retraction IPI: kept where a pmd is read in two halves, gone elsewhere.
+ipi_conf="${ROOT}/configs/check/retract-ipi.conf"
+ipi_subject=$(sed -n 's/^subject //p' "${ipi_conf}")
+ipi_commit=$(git -C "${src}" log --format='%H %s' base..series | awk -v s="${ipi_subject}" \
+	'substr($0, 42) == s { print $1 }')
+while read -r name expect; do
+	case "${name}" in '#'* | '' | subject) continue ;; esac
+	if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
+		continue
+	fi
+	row="retraction IPI ${expect}: ${name}"
+	if [ -z "${ipi_commit}" ]; then
+		record "${res}" "${row}" FAIL "no commit '${ipi_subject}' in the series (${ipi_conf})"
+		fails=$((fails + 1))
+		continue
+	fi
+	before=${ipi_calls["${name}:$(git -C "${src}" rev-parse "${ipi_commit}^")"]:--}
+	after=${ipi_calls["${name}:${ipi_commit}"]:--}
+	detail="tlb_remove_table_sync_one() calls in mm/khugepaged.o: ${before} before, ${after} after"
+	ok=0
+	if [ "${before}" != - ] && [ "${after}" != - ] && [ "${before}" -ge 2 ]; then
+		case "${expect}" in
+		keep) [ "${after}" -eq "${before}" ] && ok=1 ;;
+		drop) [ "${after}" -lt "${before}" ] && [ "${after}" -ge 1 ] && ok=1 ;;
+		esac
+	fi
+	if [ "${ok}" -eq 1 ]; then
+		record "${res}" "${row}" PASS "${detail}"
+	else
+		record "${res}" "${row}" FAIL "${detail}"
+		say "check: retraction IPI not ${expect}: ${name}: ${detail}"
+		fails=$((fails + 1))
+	fi
+done <"${ipi_conf}"
+
 git -C "${src}" checkout -q series
 say "check: ${fails} failure(s); results in ${res}"
 [ "${fails}" -eq 0 ]

@@ -19,7 +19,7 @@ tag="${KUNIT_TAG:-kunit}"
 res="${RESULTS}/${tag}.tsv"
 : >"${res}"
 need_pkgs "${KBUILD_PKGS[@]}" python3 qemu-system-ppc qemu-system-x86 qemu-system-misc \
-	qemu-system-data gcc-powerpc64-linux-gnu gcc-s390x-linux-gnu
+	qemu-system-data gcc-powerpc64-linux-gnu gcc-s390x-linux-gnu gcc-i686-linux-gnu
 if [ -z "${KUNIT_TREE:-}" ]; then
 	"${ROOT}/scripts/make-tree.sh"
 fi
@@ -96,6 +96,11 @@ PY
 	bad=""
 	if [ -f "${klog}" ]; then
 		bad=$(grep -E -m1 "${KLOG_BAD_RE}" "${klog}" || true)
+	fi
+	# A HIGHPTE configuration is only tested if its tables were in highmem.
+	if [ -z "${bad}" ] && grep -qx 'CONFIG_HIGHPTE=y' "${ROOT}/configs/kunit/${frag}.config" &&
+		! grep -q 'pte_free_defer_test: .* in highmem' "${klog}" 2>/dev/null; then
+		bad="page tables not in highmem, though the configuration asks for HIGHPTE"
 	fi
 	if [ "${status}" -eq 124 ]; then
 		verdict="timed out after 3000s"
