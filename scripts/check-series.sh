@@ -152,10 +152,14 @@ for c in "${commits[@]}"; do
 		newwarn=0
 		wlog="${LOGS}/check-${i}-${name}-warnings.log"
 		: >"${wlog}"
+		checker=(C=2)
+		# Debian 12's sparse (0.6.4) rejects the -march that 6.1 passes for
+		# riscv ("invalid argument to '-march'"): W=1 alone there.
+		[ "${arch}" = riscv ] && checker=()
 		for f in ${files}; do
 			case "${f}" in *.c) ;; *) continue ;; esac
 			[ -f "${obj}/${f%.c}.o" ] || continue
-			kmake "${src}" "${obj}" "${arch}" "${cross}" W=1 C=2 "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
+			kmake "${src}" "${obj}" "${arch}" "${cross}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
 		done
 		while IFS= read -r w; do
 			loc=$(sed -E 's|^(\.\./)*||; s|^([^:]+):([0-9]+):.*|\1:\2|' <<<"${w}")
