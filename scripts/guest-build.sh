@@ -1,6 +1,6 @@
 #!/bin/bash
 # Build the boot tests' initramfs from source: guest/init.c and the vm
-# selftests of the patched tree, static for ppc64le, packed with the
+# selftests of the patched tree (with their Makefile), static for ppc64le, packed with the
 # tree's own gen_init_cpio.  Output: build/guest/initramfs.cpio (runs
 # guest/tests) and build/guest/bench.cpio (runs guest/bench-tests).
 set -euo pipefail
@@ -30,8 +30,12 @@ build() {
 	die "no ${vm}/madv_collapse_stress.c: the tree lacks the series' selftest patch"
 say "guest: building init and the selftests (log: ${log})"
 build "${out}/init" "${ROOT}/guest/init.c"
-build "${out}/bin/khugepaged" -I "${vm}/.." "${vm}/khugepaged.c" "${vm}/vm_util.c"
-build "${out}/bin/madv_collapse_stress" -I "${vm}/.." "${vm}/madv_collapse_stress.c"
+# The selftests as their own Makefile builds them (make -C .../vm), for
+# ppc64le and static, since the initramfs has no libc.
+echo "+ make -C ${vm} (khugepaged, madv_collapse_stress)" >>"${log}"
+make -C "${vm}" CROSS_COMPILE="${cc%gcc}" MACHINE=ppc64 OUTPUT="${out}/bin" LDFLAGS=-static \
+	"${out}/bin/khugepaged" "${out}/bin/madv_collapse_stress" >>"${log}" 2>&1 ||
+	die "building the vm selftests failed (log: ${log})"
 build "${out}/bin/collapse_bench" "${ROOT}/guest/collapse_bench.c"
 
 gcc -O2 -o "${out}/gen_init_cpio" "${TREE}/usr/gen_init_cpio.c" >>"${log}" 2>&1 ||
