@@ -1,8 +1,9 @@
 #!/bin/bash
 # Build the boot tests' initramfs from source: guest/init.c and the vm
-# selftests of the patched tree (with their Makefile), static for ppc64le, packed with the
-# tree's own gen_init_cpio.  Output: build/guest/initramfs.cpio (runs
-# guest/tests) and build/guest/bench.cpio (runs guest/bench-tests).
+# selftests of the patched tree (with their Makefile), static for
+# ppc64le, packed with the tree's own gen_init_cpio.  Output:
+# build/guest/initramfs.cpio (runs guest/tests), bench.cpio (runs
+# guest/bench-tests) and mutant.cpio (runs guest/mutant-tests).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,4 +64,5 @@ LIST
 }
 pack initramfs "${ROOT}/guest/tests"
 pack bench "${ROOT}/guest/bench-tests"
+pack mutant "${ROOT}/guest/mutant-tests"
 say "guest: ${out}/initramfs.cpio, ${out}/bench.cpio ($(du -h "${out}/initramfs.cpio" | cut -f1))"

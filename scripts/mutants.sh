@@ -1,8 +1,24 @@
 #!/bin/bash
 # make mutants: apply each deliberately broken variant in mutants/ on top
-# of the series, one at a time, and run the KUnit suite on the targets the
-# variant names (MUTANTS="name ..." limits the variants).  Every variant must be caught: the suite fails, or the
-# kernel reports the bug.  A variant that survives fails this stage.
+# of the series, one at a time, test it, and check that it was caught for
+# the reason its header declares:
+#
+#   targets: ppc64-hash          KUnit targets (configs/kunit/targets.conf),
+#                                or MMUs for a boot mutant (radix, hash)
+#   stage: boot                  boot the pseries kernel instead of KUnit
+#   fails: CASE                  this KUnit case, or "CASE: PARAMETER", fails
+#                                on every target (boot: this boot test fails)
+#   log: REGEX                   the kernel log of every target matches
+#   boots: N                     boot mutants: boots per MMU (MUTANT_BOOTS
+#                                overrides); every boot must catch it
+#
+# A mutant counts as caught only when everything it declares happened.  A
+# mutant that does not apply or build, a kernel that did not boot or
+# finish, and a mutant that declares nothing fail the stage as such.
+# MUTANTS="name ..." limits the variants.  Afterwards the stage checks
+# itself on mutants/selfcheck/: each there must be rejected for the reason
+# its "selfcheck:" line names (a mutant that does not build, a declaration
+# that is wrong); this runs when MUTANTS is unset or names them.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -11,33 +27,193 @@ res="${RESULTS}/mutants.tsv"
 : >"${res}"
 "${ROOT}/scripts/make-tree.sh"
 head=$(git -C "${TREE}" rev-parse HEAD)
-# Builds in build/mutants/kunit/<target>, like build/kunit/<target>.
+# Builds in build/mutants/kunit/<target> and build/mutants/main/ppc64le,
+# laid out like build/kunit/<target> and build/main/ppc64le.
 src="${BUILD}/mutants/linux"
 clone_tree_at "${src}" "${head}"
 
-survivors=0
+# header MUTANT KEY: the values of KEY: lines of the mutant's header.
+header() {
+	sed -n "1,/^---\$/s/^$2: *//p" "$1"
+}
+
+# case_status JSON CASE [PARAM]: FAIL if CASE (or its parameter PARAM)
+# failed, else its status (PASS, SKIP) or MISSING.
+case_status() {
+	python3 - "$@" <<'PY'
+import json, sys
+path, name = sys.argv[1], sys.argv[2]
+param = sys.argv[3] if len(sys.argv) > 3 else None
+def find(t):
+    for c in t.get("test_cases", []):
+        if c["name"] == name and param is None:
+            return [c["status"]]
+    for g in t.get("sub_groups", []):
+        if g["name"] == name:
+            kids = [c for c in g.get("test_cases", [])
+                    if param is None or c["name"] == param]
+            return [c["status"] for c in kids]
+        r = find(g)
+        if r is not None:
+            return r
+    return None
+st = find(json.load(open(path)))
+if not st:
+    print("MISSING")
+elif "FAIL" in st or "ERROR" in st:
+    print("FAIL")
+else:
+    print(st[0])
+PY
+}
+
+# kunit_mutant NAME PATCH TARGETS: test the applied mutant with KUnit and
+# print "caught|untested|uncaught<TAB>why".
+kunit_mutant() {
+	local name="$1" m="$2" targets="$3" t json klog tsv st re c missed="" tested=""
+	KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/kunit" \
+		TARGETS="${targets}" "${ROOT}/scripts/kunit-run.sh" >&2 || true
+	tsv="${RESULTS}/mutant-${name}.tsv"
+	for t in ${targets}; do
+		json="${RESULTS}/mutant-${name}-${t}.json"
+		klog="${LOGS}/mutant-${name}-${t}-kernel.log"
+		row=$(grep -m1 "^kunit ${t}"$'\t' "${tsv}" 2>/dev/null | cut -f3 || true)
+		if [ ! -s "${json}" ] || grep -q -E '^(kernel build or configuration failed|no results|timed out)' <<<"${row}"; then
+			printf 'untested\t%s: %s\n' "${t}" "${row:-no result from kunit-run.sh}"
+			return
+		fi
+		tested="${tested}, ${t}"
+		while IFS= read -r c; do
+			[ -n "${c}" ] || continue
+			if [[ "${c}" == *': '* ]]; then
+				st=$(case_status "${json}" "${c%%: *}" "${c#*: }")
+			else
+				st=$(case_status "${json}" "${c}")
+			fi
+			[ "${st}" = FAIL ] || missed="${missed}; ${t}: ${c} ${st}"
+		done < <(header "${m}" fails)
+		while IFS= read -r re; do
+			[ -n "${re}" ] || continue
+			grep -q -E -- "${re}" "${klog}" 2>/dev/null || missed="${missed}; ${t}: no '${re}' in the kernel log"
+		done < <(header "${m}" log)
+	done
+	if [ -n "${missed}" ]; then
+		printf 'uncaught\tnot caught as declared%s\n' "${missed}"
+	else
+		printf 'caught\ton %s: %d case(s) failed and %d log line(s) matched as declared\n' \
+			"${tested#, }" "$(header "${m}" fails | grep -c . || true)" "$(header "${m}" log | grep -c . || true)"
+	fi
+}
+
+# boot_mutant NAME PATCH MMUS: build the mutant's pseries kernel, boot it
+# with the stress test (guest/mutant-tests, debug_pagealloc=on) BOOTS times
+# per MMU and print "caught|untested|uncaught<TAB>why".
+boot_mutant() {
+	local name="$1" m="$2" mmus="$3" boots obj mmu i n=0 k=0 log tsv c re missed ok
+	boots="${MUTANT_BOOTS:-$(header "${m}" boots)}"
+	boots="${boots:-1}"
+	obj="${BUILD}/mutants/main/ppc64le"
+	if ! "${ROOT}/scripts/boot-kernel.sh" "${src}" "${obj}" "mutant-${name}" >&2; then
+		printf 'untested\tthe kernel did not build (log: %s)\n' "${LOGS}/mutant-${name}-build.log"
+		return
+	fi
+	for mmu in ${mmus}; do
+		for i in $(seq 1 "${boots}"); do
+			n=$((n + 1))
+			MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="debug_pagealloc=on" \
+				"${ROOT}/scripts/boot-tests.sh" "mutant-${name}-${i}" "${obj}/vmlinux" >&2 || true
+			log="${LOGS}/boot-mutant-${name}-${i}-${mmu}.log.txt"
+			tsv="${RESULTS}/boot-mutant-${name}-${i}-${mmu}.tsv"
+			if ! grep -a -q '^1\.\.[0-9]' "${log}" 2>/dev/null; then
+				printf 'untested\t%s boot %d: the guest did not start its tests (log: %s)\n' "${mmu}" "${i}" "${log}"
+				return
+			fi
+			if grep -q $'^power-off\tFAIL\t.*still running' "${tsv}"; then
+				printf 'untested\t%s boot %d: timed out (log: %s)\n' "${mmu}" "${i}" "${log}"
+				return
+			fi
+			ok=1
+			while IFS= read -r c; do
+				[ -n "${c}" ] || continue
+				grep -q "^${c}"$'\tFAIL\t' "${tsv}" || { ok=0; missed="${missed}; ${mmu} boot ${i}: ${c} did not fail"; }
+			done < <(header "${m}" fails)
+			while IFS= read -r re; do
+				[ -n "${re}" ] || continue
+				grep -a -q -E -- "${re}" "${log}" || { ok=0; missed="${missed}; ${mmu} boot ${i}: no '${re}'"; }
+			done < <(header "${m}" log)
+			k=$((k + ok))
+		done
+	done
+	if [ "${k}" -lt "${n}" ]; then
+		printf 'uncaught\tcaught in %d of %d boots%s\n' "${k}" "${n}" "${missed}"
+	else
+		printf 'caught\tcaught in %d of %d boots (%s)\n' "${k}" "${n}" "${mmus}"
+	fi
+}
+
+# test_mutant PATCH: apply PATCH to the series and test it; print
+# "caught|untested|uncaught|broken<TAB>why".
+test_mutant() {
+	local m="$1" name targets
+	name=$(basename "${m}" .patch)
+	targets=$(header "${m}" targets | tr '\n' ' ')
+	if [ -z "$(header "${m}" fails)$(header "${m}" log)" ]; then
+		printf 'broken\tdeclares nothing that must catch it (fails:, log:)\n'
+		return
+	fi
+	if [ -z "${targets// /}" ]; then
+		printf 'broken\tnames no targets\n'
+		return
+	fi
+	git -C "${src}" reset -q --hard "${head}"
+	if ! git -C "${src}" apply "${m}" 2>"${LOGS}/mutant-${name}-apply.log"; then
+		printf 'broken\tdoes not apply onto the series (log: %s)\n' "${LOGS}/mutant-${name}-apply.log"
+		return
+	fi
+	say "mutants: ${name} on ${targets% }" >&2
+	if [ "$(header "${m}" stage)" = boot ]; then
+		boot_mutant "${name}" "${m}" "${targets}"
+	else
+		kunit_mutant "${name}" "${m}" "${targets}"
+	fi
+}
+
+selected() {
+	[ -z "${MUTANTS:-}" ] || grep -qw -- "$1" <<<"${MUTANTS}"
+}
+
+bad=0
 for m in "${ROOT}"/mutants/*.patch; do
 	name=$(basename "${m}" .patch)
-	if [ -n "${MUTANTS:-}" ] && ! grep -qw -- "${name}" <<<"${MUTANTS}"; then
-		continue
-	fi
-	targets=$(sed -n 's/^targets: //p' "${m}")
-	git -C "${src}" reset -q --hard "${head}"
-	if ! git -C "${src}" apply "${m}"; then
-		record "${res}" "mutant ${name}" FAIL "does not apply onto the series"
-		survivors=$((survivors + 1))
-		continue
-	fi
-	say "mutants: ${name} on ${targets}"
-	if KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/kunit" \
-		TARGETS="${targets}" "${ROOT}/scripts/kunit-run.sh"; then
-		record "${res}" "mutant ${name}" FAIL "SURVIVED: the suite passed on ${targets}"
-		say "mutants: ${name} SURVIVED"
-		survivors=$((survivors + 1))
+	selected "${name}" || continue
+	IFS=$'\t' read -r verdict why < <(test_mutant "${m}")
+	case "${verdict}" in
+	caught) record "${res}" "mutant ${name}" PASS "caught: ${why}" ;;
+	uncaught) record "${res}" "mutant ${name}" FAIL "SURVIVED, ${why}" ;;
+	untested) record "${res}" "mutant ${name}" FAIL "not tested: ${why}" ;;
+	*) record "${res}" "mutant ${name}" FAIL "${why}" ;;
+	esac
+	[ "${verdict}" = caught ] || bad=$((bad + 1))
+	say "mutants: ${name}: ${verdict}: ${why}"
+done
+
+# The stage must reject these, each for the reason it names.
+for m in "${ROOT}"/mutants/selfcheck/*.patch; do
+	name=$(basename "${m}" .patch)
+	selected "${name}" || continue
+	want=$(header "${m}" selfcheck)
+	IFS=$'\t' read -r verdict why < <(test_mutant "${m}")
+	if [ "${verdict}" = caught ]; then
+		record "${res}" "selfcheck ${name}" FAIL "counted as caught, but ${want}: ${why}"
+		bad=$((bad + 1))
+	elif [ "${verdict}" = "${want%%:*}" ]; then
+		record "${res}" "selfcheck ${name}" PASS "rejected (${verdict}): ${why}"
 	else
-		why=$(cut -f3 "${RESULTS}/mutant-${name}.tsv" | head -n 1 | cut -c1-90)
-		record "${res}" "mutant ${name}" PASS "caught on ${targets}: ${why}"
+		record "${res}" "selfcheck ${name}" FAIL "rejected as ${verdict}, expected ${want}: ${why}"
+		bad=$((bad + 1))
 	fi
+	say "mutants: selfcheck ${name}: ${verdict}: ${why}"
 done
 git -C "${src}" reset -q --hard "${head}"
-[ "${survivors}" -eq 0 ]
+[ -s "${res}" ] || die "no mutant matched MUTANTS='${MUTANTS:-}'"
+[ "${bad}" -eq 0 ]
