@@ -8,6 +8,9 @@
  * A line of /tests is "NAME TIMEOUT-SECONDS PROGRAM [ARG...]".  A test's
  * output is passed through as KTAP diagnostics ("# ...").  Exit status 0
  * is a pass and 4 (kselftest's skip) a skip; anything else fails.
+ *
+ * Run as any PID but 1 (to test the runner on a host), it only runs the
+ * plan named by its first argument: nothing is mounted, no power-off.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -319,20 +322,11 @@ static void run_test(int num, struct test *t)
 		out("not ok %d %s # killed by signal %d\n", num, t->name, WTERMSIG(status));
 }
 
-int main(void)
+static void run_plan(const char *path, bool setup)
 {
-	bool setup = true;
 	int i;
 
-	setup &= do_mount("proc", "/proc", "proc", NULL);
-	setup &= do_mount("sysfs", "/sys", "sysfs", NULL);
-	setup &= do_mount("devtmpfs", "/dev", "devtmpfs", NULL);
-	setup &= do_mount("tmpfs", "/tmp", "tmpfs", NULL);
-	/* The file-backed collapse tests need a real file system. */
-	setup &= do_mount("/dev/vda", "/mnt", "ext4", NULL);
-	setup &= make_swap("/dev/vdb");
-
-	read_plan("/tests");
+	read_plan(path);
 	out("KTAP version 1\n");
 	out("1..%d\n", nr_tests + 1);
 	print_file("", "/proc/cmdline");
@@ -343,6 +337,27 @@ int main(void)
 	for (i = 0; i < nr_tests; i++)
 		run_test(i + 2, &tests[i]);
 	print_meminfo("at end");
+}
+
+int main(int argc, char **argv)
+{
+	bool setup = true;
+
+	if (getpid() != 1) {
+		/* Not the guest's init: leave the host's mounts and power alone. */
+		run_plan(argc > 1 ? argv[1] : "tests", true);
+		out("# init: done, not PID 1: no power-off\n");
+		return 0;
+	}
+	setup &= do_mount("proc", "/proc", "proc", NULL);
+	setup &= do_mount("sysfs", "/sys", "sysfs", NULL);
+	setup &= do_mount("devtmpfs", "/dev", "devtmpfs", NULL);
+	setup &= do_mount("tmpfs", "/tmp", "tmpfs", NULL);
+	/* The file-backed collapse tests need a real file system. */
+	setup &= do_mount("/dev/vda", "/mnt", "ext4", NULL);
+	setup &= make_swap("/dev/vdb");
+
+	run_plan("/tests", setup);
 
 	sync();
 	swapoff("/dev/vdb");
