@@ -47,22 +47,33 @@ static int nr_tests;
 /* The last line a test printed: a skip's reason. */
 static char last_line[256];
 
-/* One write() per line keeps our lines whole between kernel messages. */
+/*
+ * One write() per line keeps our lines whole between kernel messages.
+ * Every caller prints whole lines: a cut one keeps its newline.
+ */
 static void out(const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
-	int n;
+	ssize_t w;
+	int n, done;
 
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if (n >= (int)sizeof(buf))
+	if (n >= (int)sizeof(buf)) {
 		n = sizeof(buf) - 1;
-	if (write(STDOUT_FILENO, buf, n) < 0)
-		return;
+		buf[n - 1] = '\n';
+	}
+	for (done = 0; done < n; done += w) {
+		w = write(STDOUT_FILENO, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w <= 0)
+			return;
+	}
 }
 
 static double now(void)
@@ -272,7 +283,8 @@ static bool relay(int fd, double deadline)
 static void run_test(int num, struct test *t)
 {
 	double start = now(), deadline = start + t->timeout;
-	int pipefd[2], status = 0;
+	int pipefd[2], status = 0, len;
+	char cmd[512] = "";
 	bool finished;
 	pid_t pid;
 
@@ -280,10 +292,10 @@ static void run_test(int num, struct test *t)
 		out("not ok %d %s # pipe: %s\n", num, t->name, strerror(errno));
 		return;
 	}
-	out("# run: %s:", t->name);
-	for (char **a = t->argv; *a; a++)
-		out(" %s", *a);
-	out("\n");
+	len = 0;
+	for (char **a = t->argv; *a && len < (int)sizeof(cmd); a++)
+		len += snprintf(cmd + len, sizeof(cmd) - len, " %s", *a);
+	out("# run: %s:%s\n", t->name, cmd);
 	pid = fork();
 	if (pid == 0) {
 		setsid();
