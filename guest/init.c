@@ -5,9 +5,10 @@
  * some), prints the THP settings, runs every test listed in /tests with a
  * timeout, reports each result in KTAP on the console, and powers off.
  *
- * A line of /tests is "NAME TIMEOUT-SECONDS PROGRAM [ARG...]".  A test's
- * output is passed through as KTAP diagnostics ("# ...").  Exit status 0
- * is a pass and 4 (kselftest's skip) a skip; anything else fails.
+ * A line of /tests is "NAME [TIMEOUT-SECONDS] PROGRAM [ARG...]"; without a
+ * timeout a test gets DEFAULT_TIMEOUT.  A test's output is passed through
+ * as KTAP diagnostics ("# ...").  Exit status 0 is a pass and 4
+ * (kselftest's skip) a skip; anything else fails.
  *
  * Run as any PID but 1 (to test the runner on a host), it only runs the
  * plan named by its first argument: nothing is mounted, no power-off.
@@ -35,6 +36,7 @@
 #define MAX_TESTS	64
 #define MAX_ARGS	16
 #define KSFT_SKIP	4
+#define DEFAULT_TIMEOUT	900	/* s, for a line of /tests that gives none */
 
 struct test {
 	char *name;
@@ -214,9 +216,16 @@ static void read_plan(const char *path)
 			continue;
 		t->name = strtok_r(line, " \t", &s);
 		tok = strtok_r(NULL, " \t", &s);
-		t->timeout = tok ? atoi(tok) : 0;
-		for (i = 0; i < MAX_ARGS && (tok = strtok_r(NULL, " \t", &s)); i++)
+		/* The timeout is optional: a number there, else the program. */
+		t->timeout = DEFAULT_TIMEOUT;
+		if (tok && !tok[strspn(tok, "0123456789")]) {
+			t->timeout = atoi(tok);
+			tok = strtok_r(NULL, " \t", &s);
+		}
+		for (i = 0; i < MAX_ARGS && tok; i++) {
 			t->argv[i] = tok;
+			tok = strtok_r(NULL, " \t", &s);
+		}
 		if (t->timeout > 0 && i > 0)
 			nr_tests++;
 		else
