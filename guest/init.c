@@ -6,9 +6,16 @@
  * timeout, reports each result in KTAP on the console, and powers off.
  *
  * A line of /tests is "NAME [TIMEOUT-SECONDS] PROGRAM [ARG...]"; without a
- * timeout a test gets DEFAULT_TIMEOUT.  A test's output is passed through
- * as KTAP diagnostics ("# ...").  Exit status 0 is a pass and 4
- * (kselftest's skip) a skip; anything else fails.
+ * timeout a test gets DEFAULT_TIMEOUT.  Each test runs in its own session
+ * (process group); at its deadline the group is SIGKILLed, the test is
+ * reported as "not ok N NAME # TIMEOUT after Ns", and init goes on with the
+ * next test, waiting at most KILL_WAIT seconds for the killed test to die
+ * (a task stuck in uninterruptible sleep may never die).
+ *
+ * A test's stdout and stderr come through two pipes and are passed through
+ * line by line as KTAP diagnostics ("# ..."), each pipe on its own lines; a
+ * partial last line is ended at the end of its test.  Exit status 0 is a
+ * pass and 4 (kselftest's skip) a skip; anything else fails.
  *
  * Run as any PID but 1 (to test the runner on a host), it only runs the
  * plan named by its first argument: nothing is mounted, no power-off.
@@ -37,6 +44,8 @@
 #define MAX_ARGS	16
 #define KSFT_SKIP	4
 #define DEFAULT_TIMEOUT	900	/* s, for a line of /tests that gives none */
+#define KILL_WAIT	10	/* s a killed test gets to die and close its pipes */
+#define LINE_LEN	960	/* longer output lines are cut in pieces */
 
 struct test {
 	char *name;
@@ -233,72 +242,163 @@ static void read_plan(const char *path)
 	}
 }
 
-static void emit(char *line, size_t *len)
-{
-	size_t keep = *len < sizeof(last_line) ? *len : sizeof(last_line) - 1;
+/* One of a test's output pipes (stdout or stderr), cut into lines. */
+struct stream {
+	int fd;			/* -1 once at its end */
+	bool escape;		/* inside an escape sequence */
+	size_t len;
+	char line[LINE_LEN];
+};
 
-	line[*len] = '\0';
-	out("# %s\n", line);
-	if (*len) {
-		memcpy(last_line, line, keep);
+static void emit(struct stream *st)
+{
+	size_t keep = st->len < sizeof(last_line) ? st->len : sizeof(last_line) - 1;
+
+	st->line[st->len] = '\0';
+	out("# %s\n", st->line);
+	if (st->len) {
+		memcpy(last_line, st->line, keep);
 		last_line[keep] = '\0';
 	}
-	*len = 0;
+	st->len = 0;
+}
+
+/* Add output to the current line, without the colours some tests print. */
+static void feed(struct stream *st, const char *buf, ssize_t n)
+{
+	ssize_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == '\033') {
+			st->escape = true;
+		} else if (st->escape) {
+			/* A CSI sequence ends with a byte in 0x40..0x7e. */
+			st->escape = !(c >= '@' && c <= '~' && c != '[');
+		} else if (c == '\r' || c == '\n') {
+			emit(st);
+		} else {
+			st->line[st->len++] = c;
+			if (st->len == sizeof(st->line) - 1)
+				emit(st);
+		}
+	}
+}
+
+/* End the partial lines: nothing may run into what is printed next. */
+static void flush(struct stream *st, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (st[i].len)
+			emit(&st[i]);
+		st[i].escape = false;
+	}
+}
+
+/* Read what the pipe holds (poll said it is ready); close it at its end. */
+static void drain(struct stream *st)
+{
+	char buf[4096];
+	ssize_t n = read(st->fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		feed(st, buf, n);
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close(st->fd);
+		st->fd = -1;
+	}
+}
+
+/* Reap every child that has exited: the test's, and orphans (we are PID 1). */
+static void reap(pid_t pid, int *status, bool *done)
+{
+	pid_t w;
+	int st;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (w == pid) {
+			*status = st;
+			*done = true;
+		}
+	}
+}
+
+/* The state letter of a task ("D": uninterruptible sleep), or '?'. */
+static char task_state(pid_t pid, pid_t *pgrp)
+{
+	char path[64], buf[512], state = '?', *p;
+	int ppid, pg;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!read_small(path, buf, sizeof(buf)))
+		return '?';
+	/* The command name in parentheses may hold spaces. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d %d", &state, &ppid, &pg) != 3)
+		return '?';
+	if (pgrp)
+		*pgrp = pg;
+	return state;
 }
 
 /*
- * Copy the child's output to the console as "# " lines until it closes,
- * without the colours (escape sequences) some tests print.
+ * Say where the processes of a test's group are (state, and the kernel
+ * stack with stacks): at its deadline, or when some outlive the SIGKILL.
+ * Returns how many there are.
  */
-static bool relay(int fd, double deadline)
+static int show_group(const char *name, pid_t pgid, const char *when,
+		      bool stacks)
 {
-	static char line[1024];
-	static size_t len;
-	bool escape = false;
-	char buf[512];
-	ssize_t n, i;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char path[64], buf[2048], *line, *save;
+	struct dirent *de;
+	int shown = 0;
+	pid_t pid, pg;
+	DIR *d = opendir("/proc");
+	char state;
 
-	for (;;) {
-		int left = (int)((deadline - now()) * 1000);
-
-		if (left <= 0)
-			return false;
-		if (poll(&p, 1, left) <= 0)
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && shown < 8) {
+		pid = atoi(de->d_name);
+		if (pid <= 0)
 			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		for (i = 0; i < n; i++) {
-			char c = buf[i];
-
-			if (c == '\033') {
-				escape = true;
-			} else if (escape) {
-				/* A CSI sequence ends with a byte in 0x40..0x7e. */
-				escape = !(c >= '@' && c <= '~' && c != '[');
-			} else if (c == '\r' || c == '\n') {
-				emit(line, &len);
-			} else if (len < sizeof(line) - 1) {
-				line[len++] = c;
-			}
-		}
+		pg = 0;
+		state = task_state(pid, &pg);
+		if (pg != pgid)
+			continue;
+		shown++;
+		out("# %s: pid %d state %c %s\n", name, pid, state, when);
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+		if (!stacks || !read_small(path, buf, sizeof(buf)))
+			continue;
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			out("# %s: pid %d   %s\n", name, pid, line);
 	}
-	if (len)
-		emit(line, &len);
-	return true;
+	closedir(d);
+	return shown;
 }
 
 static void run_test(int num, struct test *t)
 {
-	double start = now(), deadline = start + t->timeout;
-	int pipefd[2], status = 0, len;
+	double start = now(), deadline = start + t->timeout, kill_time = 0;
+	struct stream st[2] = { { .fd = -1 }, { .fd = -1 } };
+	bool done = false, timed_out = false, killed = false;
+	int outp[2], errp[2], status = 0, i, n, ms, len;
+	struct pollfd p[2];
+	int which[2];
 	char cmd[512] = "";
-	bool finished;
 	pid_t pid;
 
-	if (pipe(pipefd)) {
+	if (pipe2(outp, O_CLOEXEC)) {
 		out("not ok %d %s # pipe: %s\n", num, t->name, strerror(errno));
+		return;
+	}
+	if (pipe2(errp, O_CLOEXEC)) {
+		out("not ok %d %s # pipe: %s\n", num, t->name, strerror(errno));
+		close(outp[0]);
+		close(outp[1]);
 		return;
 	}
 	len = 0;
@@ -307,40 +407,100 @@ static void run_test(int num, struct test *t)
 	out("# run: %s:%s\n", t->name, cmd);
 	pid = fork();
 	if (pid == 0) {
+		/* A group of its own, for the kill at the deadline. */
 		setsid();
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		close(pipefd[0]);
-		close(pipefd[1]);
+		dup2(outp[1], STDOUT_FILENO);
+		dup2(errp[1], STDERR_FILENO);
 		if (chdir("/tmp"))
 			_exit(126);
 		execv(t->argv[0], t->argv);
 		fprintf(stderr, "exec %s: %s\n", t->argv[0], strerror(errno));
 		_exit(127);
 	}
-	close(pipefd[1]);
+	close(outp[1]);
+	close(errp[1]);
 	if (pid < 0) {
-		close(pipefd[0]);
+		close(outp[0]);
+		close(errp[0]);
 		out("not ok %d %s # fork: %s\n", num, t->name, strerror(errno));
 		return;
 	}
+	st[0].fd = outp[0];
+	st[1].fd = errp[0];
 	last_line[0] = '\0';
-	finished = relay(pipefd[0], deadline);
-	close(pipefd[0]);
-	if (!finished)
-		kill(-pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	for (;;) {
+		double tnow, until;
+
+		reap(pid, &status, &done);
+		if (done && st[0].fd < 0 && st[1].fd < 0)
+			break;
+		tnow = now();
+		if (!killed && !done && tnow >= deadline) {
+			timed_out = true;
+			flush(st, 2);
+			show_group(t->name, pid, "at the deadline", true);
+			/* The pid too, should it not have reached setsid(). */
+			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
+			killed = true;
+			kill_time = tnow;
+		} else if (!killed && done) {
+			/* What the test left behind would hold the pipes open. */
+			kill(-pid, SIGKILL);
+			killed = true;
+			kill_time = tnow;
+		}
+		if (killed && tnow >= kill_time + KILL_WAIT)
+			break;
+		n = 0;
+		for (i = 0; i < 2; i++) {
+			if (st[i].fd < 0)
+				continue;
+			p[n].fd = st[i].fd;
+			p[n].events = POLLIN;
+			p[n].revents = 0;
+			which[n++] = i;
+		}
+		/* Short steps: the test's exit is not a pipe event. */
+		until = killed ? kill_time + KILL_WAIT : deadline;
+		ms = (int)((until - tnow) * 1000) + 1;
+		if (ms > (n ? 100 : 10))
+			ms = n ? 100 : 10;
+		if (poll(p, n, ms) <= 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (p[i].revents)
+				drain(&st[which[i]]);
+	}
+	flush(st, 2);
 	out("# %s: %.1f s\n", t->name, now() - start);
-	if (!finished)
-		out("not ok %d %s # timed out after %d s\n", num, t->name, t->timeout);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (!done || st[0].fd >= 0 || st[1].fd >= 0) {
+		/* Something outlived the SIGKILL (stuck in the kernel?): go on. */
+		snprintf(cmd, sizeof(cmd), "still there %d s after SIGKILL", KILL_WAIT);
+		if (!show_group(t->name, pid, cmd, false))
+			out("# %s: its output still open %d s after SIGKILL\n",
+			    t->name, KILL_WAIT);
+	}
+	for (i = 0; i < 2; i++)
+		if (st[i].fd >= 0)
+			close(st[i].fd);
+	if (timed_out && !done) {
+		out("not ok %d %s # TIMEOUT after %ds, not dead %ds after SIGKILL (state %c)\n",
+		    num, t->name, t->timeout, KILL_WAIT, task_state(pid, NULL));
+	} else if (timed_out) {
+		out("not ok %d %s # TIMEOUT after %ds\n", num, t->name, t->timeout);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		out("ok %d %s\n", num, t->name);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP) {
 		out("ok %d %s # SKIP %s\n", num, t->name, last_line);
-	else if (WIFEXITED(status))
+	} else if (WIFEXITED(status)) {
 		out("not ok %d %s # exit status %d\n", num, t->name, WEXITSTATUS(status));
-	else
-		out("not ok %d %s # killed by signal %d\n", num, t->name, WTERMSIG(status));
+	} else {
+		const char *sig = sigabbrev_np(WTERMSIG(status));
+
+		out("not ok %d %s # killed by signal %d (SIG%s)\n", num, t->name,
+		    WTERMSIG(status), sig ? sig : "?");
+	}
 }
 
 static void run_plan(const char *path, bool setup)
