@@ -18,10 +18,19 @@
  *     grace period; PageTables counts whole pages, so tables that share a
  *     page show up only once the page is free.
  * Results are printed as one "bench:" line of key=value pairs.
+ *
+ * Every wait is bounded (-t, 600 s by default, for the children to get
+ * ready and to finish the storm).  A child that dies, by a signal above
+ * all (a page table freed early shows up as a SIGSEGV or SIGBUS), or
+ * that is late is a failure: the parent says so in "# collapse_bench:
+ * FAIL:" lines, kills the other children, prints no "bench:" line and
+ * exits with status 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #ifndef MADV_COLLAPSE
@@ -36,6 +46,8 @@
 #endif
 
 #define MAX_PROCS 16
+#define KILL_WAIT 10	/* s for SIGKILLed children to be reaped */
+#define END_WAIT 60	/* s for the children to exit once measured */
 
 struct shared {
 	volatile int go;
@@ -46,12 +58,102 @@ struct shared {
 	volatile double busy_s[MAX_PROCS];
 };
 
+static struct kid {
+	pid_t pid;
+	bool gone;		/* reaped */
+	bool killed;		/* SIGKILLed by us, after a failure */
+} kids[MAX_PROCS];
+static int nr_kids, bad_kids;
+
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reap the children that have ended, saying how; returns how many run. */
+static int reap_kids(void)
+{
+	int status, i, running = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < nr_kids; i++) {
+			struct kid *k = &kids[i];
+
+			if (k->pid != pid)
+				continue;
+			k->gone = true;
+			if (WIFSIGNALED(status) && !(k->killed && WTERMSIG(status) == SIGKILL)) {
+				const char *sig = sigabbrev_np(WTERMSIG(status));
+
+				printf("# collapse_bench: FAIL: child %d (pid %d) killed by signal %d (SIG%s)\n",
+				       i, pid, WTERMSIG(status), sig ? sig : "?");
+				bad_kids++;
+			} else if (WIFEXITED(status) && WEXITSTATUS(status)) {
+				printf("# collapse_bench: FAIL: child %d (pid %d) exited with status %d\n",
+				       i, pid, WEXITSTATUS(status));
+				bad_kids++;
+			}
+		}
+	}
+	for (i = 0; i < nr_kids; i++)
+		running += !kids[i].gone;
+	return running;
+}
+
+/* Wait for the children to end, until the deadline; returns how many run. */
+static int wait_kids(double deadline)
+{
+	int running;
+
+	while ((running = reap_kids()) && now() < deadline)
+		usleep(10000);
+	return running;
+}
+
+/* Say why the run failed, kill the children left and reap them: exit 1. */
+static int fail(const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+	int i, left;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("# collapse_bench: FAIL: %s\n", why);
+	for (i = 0; i < nr_kids; i++) {
+		if (kids[i].gone)
+			continue;
+		kids[i].killed = true;
+		kill(kids[i].pid, SIGKILL);
+	}
+	left = wait_kids(now() + KILL_WAIT);
+	if (left)
+		printf("# collapse_bench: %d children still there %d s after SIGKILL\n",
+		       left, KILL_WAIT);
+	return 1;
+}
+
+/*
+ * Wait for *count to reach procs, while all children live and the
+ * deadline is ahead; 0, or fail()'s 1.
+ */
+static int wait_count(volatile int *count, int procs, double deadline,
+		      int step_us, const char *what)
+{
+	while (__atomic_load_n(count, __ATOMIC_SEQ_CST) < procs) {
+		if (reap_kids() < procs)
+			return fail("a child ended before all were %s", what);
+		if (now() >= deadline)
+			return fail("%d of %d children %s at the deadline (-t)",
+				    __atomic_load_n(count, __ATOMIC_SEQ_CST), procs, what);
+		usleep(step_us);
+	}
+	return 0;
 }
 
 static long read_long(const char *path)
@@ -118,13 +220,17 @@ static long page_tables_kb(void)
 	return kb;
 }
 
-static void child(struct shared *sh, int id, int ranges, size_t pmd)
+static void child(struct shared *sh, int id, int ranges, size_t pmd,
+		  pid_t parent)
 {
 	size_t len = ranges * pmd, off;
 	char *raw, *p;
 	double t;
 	int fd, i;
 
+	/* Die with the parent, rather than wait for its "go" for ever. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
 	fd = memfd_create("collapse_bench", 0);
 	if (fd < 0 || ftruncate(fd, len)) {
 		perror("memfd");
@@ -164,17 +270,24 @@ static void child(struct shared *sh, int id, int ranges, size_t pmd)
 int main(int argc, char **argv)
 {
 	long pmd = read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
-	int procs = 2, budget_mb = 512, ranges, i, c;
+	int procs = 2, budget_mb = 512, timeout = 600, ranges, i, c;
 	long long ipi0, ipi1, ipi_idle, retracted = 0, failed = 0;
 	long pt_end, pt, pt_settled, pt_start;
-	double t0, storm, busy = 0, idle_s, settle_s, t_end, t_last;
+	double t0, storm, busy = 0, idle_s, settle_s, t_end, t_last, deadline;
+	pid_t pid, self = getpid();
 	struct shared *sh;
 
-	while ((c = getopt(argc, argv, "p:m:")) != -1) {
-		if (c == 'p')
+	while ((c = getopt(argc, argv, "p:m:t:")) != -1) {
+		if (c == 'p') {
 			procs = atoi(optarg);
-		else if (c == 'm')
+		} else if (c == 'm') {
 			budget_mb = atoi(optarg);
+		} else if (c == 't') {
+			timeout = atoi(optarg);
+		} else {
+			fprintf(stderr, "usage: %s [-p PROCS] [-m MB] [-t SECONDS]\n", argv[0]);
+			return 1;
+		}
 	}
 	if (pmd <= 0) {
 		printf("# collapse_bench: no THP (hpage_pmd_size unreadable)\n");
@@ -182,24 +295,38 @@ int main(int argc, char **argv)
 	}
 	if (procs < 1 || procs > MAX_PROCS)
 		procs = 2;
+	if (timeout < 1)
+		timeout = 600;
 	/* Memory per process: enough ranges to fill whole page-table pages. */
 	ranges = (long)budget_mb * 1024 * 1024 / pmd;
 	if (ranges < 1)
 		ranges = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (ipis() < 0 || page_tables_kb() < 0) {
+		printf("# collapse_bench: FAIL: cannot read /proc/interrupts or PageTables in /proc/meminfo\n");
+		return 1;
+	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	if (sh == MAP_FAILED) {
+		printf("# collapse_bench: FAIL: mmap of the shared page: %s\n", strerror(errno));
 		return 1;
+	}
 	memset((void *)sh, 0, sizeof(*sh));
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# collapse_bench: %d processes x %d ranges of %ld kB\n",
 	       procs, ranges, pmd / 1024);
 
-	for (i = 0; i < procs; i++)
-		if (fork() == 0)
-			child(sh, i, ranges, pmd);
-	while (__atomic_load_n(&sh->ready, __ATOMIC_SEQ_CST) < procs)
-		usleep(10000);
+	deadline = now() + timeout;
+	for (i = 0; i < procs; i++) {
+		pid = fork();
+		if (pid < 0)
+			return fail("fork of child %d: %s", i, strerror(errno));
+		if (pid == 0)
+			child(sh, i, ranges, pmd, self);
+		kids[nr_kids++].pid = pid;
+	}
+	if (wait_count(&sh->ready, procs, deadline, 10000, "ready"))
+		return 1;
 	pt_start = page_tables_kb();
 
 	/* Background: IPIs over an idle second. */
@@ -208,12 +335,14 @@ int main(int argc, char **argv)
 	sleep(1);
 	idle_s = now() - t0;
 	ipi_idle = ipis() - ipi0;
+	if (reap_kids() < procs)
+		return fail("a child ended before the storm");
 
 	ipi0 = ipis();
 	t0 = now();
 	__atomic_store_n(&sh->go, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&sh->finished, __ATOMIC_SEQ_CST) < procs)
-		usleep(200);
+	if (wait_count(&sh->finished, procs, deadline, 200, "finished"))
+		return 1;
 	t_end = now();
 	storm = t_end - t0;
 	ipi1 = ipis();
@@ -224,6 +353,8 @@ int main(int argc, char **argv)
 	t_last = t_end;
 	while (now() - t_last < 1.0 && now() - t_end < 30.0) {
 		usleep(5000);
+		if (reap_kids() < procs)
+			return fail("a child ended before PageTables settled");
 		pt = page_tables_kb();
 		if (pt != pt_settled) {
 			pt_settled = pt;
@@ -231,13 +362,17 @@ int main(int argc, char **argv)
 		}
 	}
 	settle_s = t_last - t_end;
-	__atomic_store_n(&sh->go, 2, __ATOMIC_SEQ_CST);
 	for (i = 0; i < procs; i++) {
-		wait(NULL);
 		retracted += sh->collapsed[i];
 		failed += sh->failed[i];
 		busy += sh->busy_s[i];
 	}
+	__atomic_store_n(&sh->go, 2, __ATOMIC_SEQ_CST);
+	if (wait_kids(now() + END_WAIT))
+		return fail("children still running %d s after the end", END_WAIT);
+	/* reap_kids() has said which, and how. */
+	if (bad_kids)
+		return fail("%d of %d children failed", bad_kids, procs);
 	printf("bench: procs=%d ranges=%d pmd_kb=%ld retracted=%lld failed=%lld "
 	       "storm_s=%.3f collapse_ms_per_table=%.3f ipis=%lld idle_ipis_per_s=%.1f "
 	       "ipis_per_table=%.3f ipis_per_table_net=%.3f "
