@@ -1,5 +1,6 @@
 # pte_free_defer() for Linux 6.1: the series in patches/ and its workbench.
-# Each target is a small script in scripts/; see README.md.
+# Targets call scripts/run-tests.sh with the stages they run (tree and export
+# call their own scripts); see README.md, "Layout".
 
 .PHONY: all main tree export check kunit baseline mutants model bench test clean help
 
@@ -17,13 +18,13 @@ export:			## patches/ from the commits in build/linux
 check:			## checkpatch + every commit built for every target
 	@scripts/run-tests.sh check
 
-kunit:			## KUnit suite under QEMU: ppc64 hash, ppc64 radix, x86_64, s390x
+kunit:			## KUnit suite under QEMU: ppc64 hash, ppc64 radix, x86_64, s390x, i386
 	@scripts/run-tests.sh kunit
 
 baseline:		## the same boot tests on the unpatched base kernel
 	@scripts/run-tests.sh baseline
 
-mutants:		## the KUnit suite must catch each broken variant in mutants/
+mutants:		## each broken variant in mutants/ caught as its header declares
 	@scripts/run-tests.sh mutants
 
 model:			## spin model of the powerpc protocol
