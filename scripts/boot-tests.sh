@@ -7,7 +7,8 @@
 #
 # Environment: MMUS="radix" limits the MMUs; BOOT_TIMEOUT (seconds, default
 # 2400) bounds each boot; INITRAMFS picks another initramfs of build/guest
-# (make bench uses bench.cpio).
+# (make bench uses bench.cpio); BOOT_ARGS adds kernel parameters (make
+# mutants: debug_pagealloc=on).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +24,7 @@ initramfs="${BUILD}/guest/${INITRAMFS:-initramfs.cpio}"
 # QEMU (124: timed out) to STATUS.
 boot_one() {
 	local mmu="$1" log="$2" disks="${BUILD}/boot/${label}-$1"
-	local append="console=hvc0 panic=-1" machine=pseries
+	local append="console=hvc0 panic=-1 ${BOOT_ARGS:-}" machine=pseries
 	# Hash THP needs 16M pages, which QEMU offers the guest only when asked.
 	[ "${mmu}" = hash ] && append="${append} disable_radix" &&
 		machine="pseries,cap-hpt-max-page-size=16M"
