@@ -20,7 +20,7 @@ git config branch.series.description >/dev/null ||
 	die "branch 'series' has no description (the cover letter text); set it with 'git branch --edit-description series'"
 
 tmp=$(mktemp -d "${BUILD}/export.XXXXXX")
-trap 'rm -rf "${tmp}"' EXIT
+at_exit rm -rf "${tmp}"
 git format-patch -q --zero-commit --no-signature --abbrev=12 --cover-letter \
 	--cover-from-description=subject --base=base -o "${tmp}" base..HEAD
 got=$(find "${tmp}" -name '*.patch' | wc -l)

@@ -52,7 +52,7 @@ fi
 
 say "importing the base into ${repo} (once per machine)" >&2
 tmp=$(mktemp -d "${CACHE}/import.XXXXXX")
-trap 'rm -rf "${tmp}"' EXIT
+at_exit rm -rf "${tmp}"
 tar -x -C "${tmp}" -f "${tarball}"
 src=$(find "${tmp}" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 [ -f "${src}/Makefile" ] || die "unexpected tarball layout in ${tarball}"

@@ -74,6 +74,165 @@ need_pkgs() {
 	fi
 }
 
+# Long-running children (a kernel build, kunit.py, QEMU, a stage's script)
+# run in a session and process group of their own (setsid): one kill then
+# reaches them and everything they started, and Ctrl-C on the terminal
+# reaches only the scripts, whose traps (below) end the groups: TERM, then
+# KILL after the group's grace (QEMU can be deaf to SIGTERM).  Scripts add
+# their own cleanup with at_exit, not with trap, which would replace these.
+PGROUPS=()
+declare -A PGROUP_GRACE=()
+# Seconds from TERM to KILL for the groups start_group starts.
+GROUP_GRACE=5
+EXIT_CMDS=()
+
+# pgid_of PID: the process group of PID; fails if PID is gone.
+pgid_of() {
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	# Fields after "(comm) ": state, ppid, pgrp.
+	s=${s##*) }
+	read -r _ _ s _ <<<"${s}"
+	echo "${s}"
+}
+
+# start_group CMD...: start the program CMD (not a shell function) in the
+# background, stdin /dev/null, in a new session and group whose id is its
+# pid, GROUP_PID.  It is ended with the script unless wait_group saw it end.
+start_group() {
+	local pg
+	setsid "$@" </dev/null &
+	GROUP_PID=$!
+	PGROUPS+=("${GROUP_PID}")
+	PGROUP_GRACE[${GROUP_PID}]=${GROUP_GRACE}
+	# Until setsid has run, a kill of the group would miss it.
+	while pg=$(pgid_of "${GROUP_PID}") && [ "${pg}" != "${GROUP_PID}" ]; do
+		sleep 0.01
+	done
+}
+
+# group_alive PGID: a process of group PGID is still there.  Zombies do
+# not count: init reaps orphans in its own time.
+group_alive() {
+	ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
+}
+
+# forget_group PGID...: no longer end these groups on exit.
+forget_group() {
+	local g pg keep=()
+	for g in "${PGROUPS[@]}"; do
+		for pg in "$@"; do
+			[ "${g}" = "${pg}" ] && continue 2
+		done
+		keep+=("${g}")
+	done
+	PGROUPS=("${keep[@]}")
+}
+
+# kill_group PGID...: end the groups and all in them: TERM, then KILL to
+# what is left after each group's grace; returns once they are gone (or
+# 2s after the KILL, for a process stuck in the kernel).
+kill_group() {
+	# Without bash's "Killed  setsid ..." notices of the ended jobs.
+	_kill_group "$@" 2>/dev/null
+}
+
+_kill_group() {
+	local pg left=() still t=0 limit
+	for pg in "$@"; do
+		kill -TERM -- "-${pg}" 2>/dev/null || true
+		# A stopped process would hold the TERM until continued.
+		kill -CONT -- "-${pg}" 2>/dev/null || true
+		left+=("${pg}")
+	done
+	while [ "${#left[@]}" -gt 0 ]; do
+		still=()
+		for pg in "${left[@]}"; do
+			group_alive "${pg}" || continue
+			limit=$((${PGROUP_GRACE[${pg}]:-${GROUP_GRACE}} * 5))
+			if [ "${t}" -ge "${limit}" ]; then
+				kill -KILL -- "-${pg}" 2>/dev/null || true
+				[ "${t}" -ge $((limit + 10)) ] && continue
+			fi
+			still+=("${pg}")
+		done
+		left=("${still[@]}")
+		[ "${#left[@]}" -eq 0 ] || sleep 0.2
+		t=$((t + 1))
+	done
+	forget_group "$@"
+}
+
+# kill_groups: end every group this script started that may still be there.
+kill_groups() {
+	[ "${#PGROUPS[@]}" -eq 0 ] || kill_group "${PGROUPS[@]}"
+}
+
+# wait_group PGID: wait for the command start_group started and return
+# its status; whatever it left running in its group is ended.
+wait_group() {
+	local status=0
+	wait "$1" || status=$?
+	kill_group "$1"
+	return "${status}"
+}
+
+# run_group CMD...: CMD as if in the foreground, but in a group of its own,
+# and a signal to this script is acted on at once, not when CMD is done.
+run_group() {
+	start_group "$@"
+	wait_group "${GROUP_PID}"
+}
+
+# run_script NAME ARG...: run_group for scripts/NAME.  It ends its own
+# groups on a TERM first, so it gets more time before the KILL.
+run_script() {
+	local GROUP_GRACE=60 name="$1"
+	shift
+	run_group "${ROOT}/scripts/${name}" "$@"
+}
+
+# at_exit CMD ARG...: run CMD (a program or a function) with these
+# arguments, as they are now, when the script ends, however it ends.
+at_exit() {
+	EXIT_CMDS+=("$(printf '%q ' "$@")")
+}
+
+_cleanup() {
+	local c
+	kill_groups
+	for c in "${EXIT_CMDS[@]}"; do
+		eval "${c}" || true
+	done
+	EXIT_CMDS=()
+}
+
+_on_exit() {
+	local rc=$?
+	trap '' INT TERM HUP
+	_cleanup
+	exit "${rc}"
+}
+
+# A script may define on_signal SIG, called first (run-tests.sh names the
+# interrupted stage).  Then the cleanup, and the script dies of the signal,
+# so that a calling shell stops too.
+_on_signal() {
+	# A second Ctrl-C must not cut the cleanup short.
+	trap '' INT TERM HUP
+	if declare -F on_signal >/dev/null; then
+		on_signal "$1" || true
+	fi
+	_cleanup
+	trap - EXIT "$1"
+	kill -s "$1" "$$"
+	exit $((128 + $(kill -l "$1")))
+}
+trap _on_exit EXIT
+trap '_on_signal INT' INT
+trap '_on_signal TERM' TERM
+trap '_on_signal HUP' HUP
+
 # Packages every kernel build needs.
 # shellcheck disable=SC2034
 KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-utils
