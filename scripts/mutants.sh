@@ -113,6 +113,9 @@ boot_mutant() {
 	boots="${MUTANT_BOOTS:-$(header "${m}" boots)}"
 	boots="${boots:-1}"
 	obj="${BUILD}/mutants/main/ppc64le"
+	# The guest programs come from the series' tree, not the mutant's.
+	[ -f "${BUILD}/guest/mutant.cpio" ] || "${ROOT}/scripts/guest-build.sh" >&2 ||
+		{ printf 'untested\tthe guest programs did not build\n'; return; }
 	if ! "${ROOT}/scripts/boot-kernel.sh" "${src}" "${obj}" "mutant-${name}" >&2; then
 		printf 'untested\tthe kernel did not build (log: %s)\n' "${LOGS}/mutant-${name}-build.log"
 		return
