@@ -109,7 +109,7 @@ kunit_mutant() {
 # with the stress test (guest/mutant-tests, debug_pagealloc=on) BOOTS times
 # per MMU and print "caught|untested|uncaught<TAB>why".
 boot_mutant() {
-	local name="$1" m="$2" mmus="$3" boots obj mmu i n=0 k=0 log tsv c re missed ok
+	local name="$1" m="$2" mmus="$3" boots obj mmu i n=0 k=0 log tsv c re missed="" ok
 	boots="${MUTANT_BOOTS:-$(header "${m}" boots)}"
 	boots="${boots:-1}"
 	obj="${BUILD}/mutants/main/ppc64le"
