@@ -21,7 +21,7 @@ res="${RESULTS}/${tag}.tsv"
 need_pkgs "${KBUILD_PKGS[@]}" python3 qemu-system-ppc qemu-system-x86 qemu-system-misc \
 	qemu-system-data gcc-powerpc64-linux-gnu gcc-s390x-linux-gnu gcc-i686-linux-gnu
 if [ -z "${KUNIT_TREE:-}" ]; then
-	"${ROOT}/scripts/make-tree.sh"
+	run_script make-tree.sh
 fi
 [ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in patches/?"
 
@@ -35,7 +35,9 @@ while read -r name arch cross frag qemu qargs; do
 	mkdir -p "$(dirname "${bdir}")"
 	json="${RESULTS}/${tag}-${name}.json"
 	log="${LOGS}/${tag}-${name}.log"
-	rm -f "${json}"
+	klog="${LOGS}/${tag}-${name}-kernel.log"
+	# kunit.py writes test.log into the build dir: never read an old one.
+	rm -f "${json}" "${bdir}/test.log" "${klog}"
 	args=(run --build_dir="${bdir}" --arch="${arch}" --jobs="$(nproc)" --timeout=900
 		--kunitconfig="${KUNIT_CONFIG:-mm/.kunitconfig}" --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
 		--json="${json}")
@@ -55,19 +57,22 @@ while read -r name arch cross frag qemu qargs; do
 	start=$(date +%s)
 	say "${tag}: ${name}: building and running (log: ${log})"
 	status=0
-	(cd "${src}" && exec timeout 3000 python3 tools/testing/kunit/kunit.py "${args[@]}") >"${log}" 2>&1 &
-	kpid=$!
+	# kunit.py, its make and its QEMU in a group of their own, ended with
+	# this script.
+	start_group env -C "${src}" timeout --kill-after=60 3000 \
+		python3 tools/testing/kunit/kunit.py "${args[@]}" >"${log}" 2>&1
+	kpid="${GROUP_PID}"
 	# kunit.py writes the results, then waits for QEMU to exit.  A QEMU that
 	# hangs on its way out (s390x under TCG did once: deadlocked, deaf to
-	# SIGTERM) is killed a minute after the results are in.
+	# SIGTERM) is ended, with kunit.py, a minute after the results are in.
 	while kill -0 "${kpid}" 2>/dev/null; do
 		sleep 5
 		if [ -s "${json}" ] && [ $(($(date +%s) - $(stat -c %Y "${json}"))) -gt 60 ]; then
-			pkill -KILL -f -- "-kernel ${bdir}/" || true
+			kill_group "${kpid}"
 		fi
 	done
-	wait "${kpid}" || status=$?
-	[ -f "${bdir}/test.log" ] && cp "${bdir}/test.log" "${LOGS}/${tag}-${name}-kernel.log"
+	wait_group "${kpid}" || status=$?
+	[ -f "${bdir}/test.log" ] && cp "${bdir}/test.log" "${klog}"
 	secs=$(($(date +%s) - start))
 
 	verdict=""
@@ -92,7 +97,6 @@ print(c.get("PASS", 0), c.get("FAIL", 0) + c.get("ERROR", 0), c.get("SKIP", 0))
 PY
 )
 	read -r npass nfail nskip <<<"${counts}"
-	klog="${LOGS}/${tag}-${name}-kernel.log"
 	bad=""
 	if [ -f "${klog}" ]; then
 		bad=$(grep -E -m1 "${KLOG_BAD_RE}" "${klog}" || true)
@@ -102,7 +106,8 @@ PY
 		! grep -q 'pte_free_defer_test: .* in highmem' "${klog}" 2>/dev/null; then
 		bad="page tables not in highmem, though the configuration asks for HIGHPTE"
 	fi
-	if [ "${status}" -eq 124 ]; then
+	# 137: the KILL that --kill-after sent after the TERM at the timeout.
+	if [ "${status}" -eq 124 ] || { [ "${status}" -eq 137 ] && [ "${secs}" -ge 3000 ]; }; then
 		verdict="timed out after 3000s"
 	elif [ -z "${verdict}" ] && [ "${npass}" -eq 0 ]; then
 		verdict="no test passed"
