@@ -4,15 +4,17 @@
 #
 # The real protocol must verify (errors: 0, exhaustive search) for every
 # size below; each deliberately broken variant must give a counterexample
-# (a variant that verifies clean is a FAILURE: the model would not be able
-# to tell it from the real thing).  One pan run per check, one at a time,
+# that breaks the property the check declares (a variant that verifies
+# clean, or is caught for another reason, is a FAILURE: the model would not
+# be able to tell it from the real thing).  One pan run per check, one at a time,
 # niced; the work dirs are build/model/<check>/, the full spin/pan output
 # and counterexample trails are in build/logs/model-<check>.log, and
 # build/results/model.tsv gets one line per check.
 #
 # Environment:
-#   MODEL_LARGE=1        also run the largest size (4 fragments, 2 readers:
-#                        130M states, ~6 min and 7 GB on this machine)
+#   MODEL_LARGE=1        also run the largest sizes (4 fragments, 2 readers,
+#                        2 sections; 5 fragments, 1 reader, 2 sections)
+#   MODEL_ONLY=REGEX     only the checks whose name matches
 #   MODEL_NICE=N         nice level of the pan runs (default 10)
 #   MODEL_MEMLIM_MB=N    pan memory limit per run (default 10240)
 set -euo pipefail
@@ -35,55 +37,97 @@ fi
 command -v spin >/dev/null 2>&1 || die "spin is not installed"
 
 # name | mode (safety: asserts + end states; ltl: the "noleak" formula) |
-# expect (verify | counterexample) | spin -D flags
+# expect (verify | counterexample) | properties the counterexample must break
+# (comma-separated, see describe(); "-" for verify) | spin -D flags
 checks=(
 	# the real protocol: 1 fragment (4K pages: a plain deferral) .. 4
-	"real-nf1-r1-s2|safety|verify|-DNF=1 -DNR=1 -DNSEC=2"
-	"real-nf2-r1-s1|safety|verify|-DNF=2 -DNR=1 -DNSEC=1"
-	"real-nf2-r2-s2|safety|verify|-DNF=2 -DNR=2 -DNSEC=2"
-	"real-nf3-r1-s2|safety|verify|-DNF=3 -DNR=1 -DNSEC=2"
-	"real-nf3-r2-s2|safety|verify|-DNF=3 -DNR=2 -DNSEC=2"
-	"real-nf3-r2-s3|safety|verify|-DNF=3 -DNR=2 -DNSEC=3"
-	"real-nf4-r1-s2|safety|verify|-DNF=4 -DNR=1 -DNSEC=2"
-	# the offset scaled down to the smallest value that works
-	"real-nf3-r2-s1-offset4|safety|verify|-DNF=3 -DNR=2 -DNSEC=1 -DOFFSET=4"
+	"real-nf1-r1-s2|safety|verify|-|-DNF=1 -DNR=1 -DNSEC=2"
+	"real-nf1-r2-s2|safety|verify|-|-DNF=1 -DNR=2 -DNSEC=2"
+	"real-nf2-r1-s1|safety|verify|-|-DNF=2 -DNR=1 -DNSEC=1"
+	"real-nf2-r2-s2|safety|verify|-|-DNF=2 -DNR=2 -DNSEC=2"
+	"real-nf3-r1-s2|safety|verify|-|-DNF=3 -DNR=1 -DNSEC=2"
+	"real-nf3-r2-s1|safety|verify|-|-DNF=3 -DNR=2 -DNSEC=1"
+	"real-nf3-r2-s2|safety|verify|-|-DNF=3 -DNR=2 -DNSEC=2"
+	"real-nf3-r2-s3|safety|verify|-|-DNF=3 -DNR=2 -DNSEC=3"
+	"real-nf4-r1-s2|safety|verify|-|-DNF=4 -DNR=1 -DNSEC=2"
+	"real-nf4-r2-s1|safety|verify|-|-DNF=4 -DNR=2 -DNSEC=1"
+	# the offset scaled down to the smallest value that works (OFFSET = NF):
+	# the same state count as real-nf3-r2-s1
+	"real-nf3-r2-s1-offset3|safety|verify|-|-DNF=3 -DNR=2 -DNSEC=1 -DOFFSET=3"
 	# liveness as an LTL formula: <> (page freed && destructor ran)
-	"real-ltl-nf2-r2-s1|ltl|verify|-DNF=2 -DNR=2 -DNSEC=1 -DLTL"
-	"real-ltl-nf3-r2-s1|ltl|verify|-DNF=3 -DNR=2 -DNSEC=1 -DLTL"
-	# broken variants: each must be caught
-	"a-perfrag-nf2|safety|counterexample|-DNF=2 -DNR=1 -DVARIANT=PERFRAG"
-	"a-perfrag-nf3|safety|counterexample|-DNF=3 -DNR=1 -DVARIANT=PERFRAG"
-	"b-ignorelate-nf2|safety|counterexample|-DNF=2 -DNR=1 -DVARIANT=IGNORELATE"
-	"b-ignorelate-nf3|safety|counterexample|-DNF=3 -DNR=1 -DVARIANT=IGNORELATE"
-	"b-ignorelate-ltl-nf2|ltl|counterexample|-DNF=2 -DNR=1 -DVARIANT=IGNORELATE -DLTL"
-	"b2-droplate-nf2|safety|counterexample|-DNF=2 -DNR=1 -DVARIANT=DROPLATE"
-	"b2-droplate-nf3|safety|counterexample|-DNF=3 -DNR=1 -DVARIANT=DROPLATE"
-	"c-le-nf2|safety|counterexample|-DNF=2 -DNR=1 -DVARIANT=LE"
-	"c-le-nf3|safety|counterexample|-DNF=3 -DNR=1 -DVARIANT=LE"
-	"nogp-nf2|safety|counterexample|-DNF=2 -DNR=1 -DVARIANT=NOGP"
-	"nodtor-nf2|safety|counterexample|-DNF=2 -DNR=1 -DVARIANT=NODTOR"
-	"offset-too-small-nf2|safety|counterexample|-DNF=2 -DNR=1 -DOFFSET=2"
-	"offset-too-small-nf3|safety|counterexample|-DNF=3 -DNR=1 -DOFFSET=3"
+	"real-ltl-nf2-r2-s1|ltl|verify|-|-DNF=2 -DNR=2 -DNSEC=1 -DLTL"
+	"real-ltl-nf3-r2-s1|ltl|verify|-|-DNF=3 -DNR=2 -DNSEC=1 -DLTL"
+	# broken variants: each must be caught, for the property it declares
+	# (1) call_rcu() on every pte_free_defer(), the callback drops the fragment
+	"v1-perfrag-nf2|safety|counterexample|P1|-DNF=2 -DNR=1 -DVARIANT=PERFRAG"
+	"v1-perfrag-nf3|safety|counterexample|P1|-DNF=3 -DNR=1 -DVARIANT=PERFRAG"
+	# (2) a plain free frees at once when P reaches 0 with deferrals pending
+	"v2-earlyplain-nf2|safety|counterexample|P3|-DNF=2 -DNR=1 -DVARIANT=EARLYPLAIN"
+	"v2-earlyplain-nf3|safety|counterexample|P3|-DNF=3 -DNR=1 -DVARIANT=EARLYPLAIN"
+	"v2-earlyplain-nf2-r0|safety|counterexample|P3|-DNF=2 -DNR=0 -DVARIANT=EARLYPLAIN"
+	# (3) teardown frees at once when P reaches 0 with deferrals pending
+	"v3-tdfree-nf2|safety|counterexample|P3|-DNF=2 -DNR=1 -DVARIANT=TDFREE"
+	"v3-tdfree-nf3|safety|counterexample|P3|-DNF=3 -DNR=1 -DVARIANT=TDFREE"
+	"v3-tdfree-nf2-r0|safety|counterexample|P3|-DNF=2 -DNR=0 -DVARIANT=TDFREE"
+	# (3') teardown left as in 6.1: frees only at count zero
+	"v3b-td61-nf2|safety|counterexample|P6|-DNF=2 -DNR=1 -DVARIANT=TD61"
+	"v3b-td61-nf3|safety|counterexample|P6|-DNF=3 -DNR=1 -DVARIANT=TD61"
+	"v3b-td61-ltl-nf2|ltl|counterexample|P6|-DNF=2 -DNR=1 -DVARIANT=TD61 -DLTL"
+	# (4) "no plain reference left" tested as count % PTE_FREE_DEFERRED == 1
+	"v4-offbyone-nf1|safety|counterexample|P6|-DNF=1 -DNR=1 -DVARIANT=OFFBYONE"
+	"v4-offbyone-nf2|safety|counterexample|P1,P2,P3|-DNF=2 -DNR=1 -DVARIANT=OFFBYONE"
+	"v4-offbyone-nf3|safety|counterexample|P1,P2,P3|-DNF=3 -DNR=1 -DVARIANT=OFFBYONE"
+	# (5) the callback frees without the destructor
+	"v5-nodtor-nf1|safety|counterexample|P4|-DNF=1 -DNR=1 -DVARIANT=NODTOR"
+	"v5-nodtor-nf2|safety|counterexample|P4|-DNF=2 -DNR=1 -DVARIANT=NODTOR"
+	# model sanity: a callback that does not wait for readers is caught
+	"nogp-nf2|safety|counterexample|P3|-DNF=2 -DNR=1 -DVARIANT=NOGP"
+	# the offset one below the smallest that works (OFFSET = NF - 1)
+	"offset-too-small-nf2|safety|counterexample|P1,P2,P3|-DNF=2 -DNR=1 -DOFFSET=1"
+	"offset-too-small-nf3|safety|counterexample|P1,P2,P3|-DNF=3 -DNR=1 -DOFFSET=2"
 )
 if [ "${MODEL_LARGE:-0}" = 1 ]; then
-	checks+=("real-nf4-r2-s1|safety|verify|-DNF=4 -DNR=2 -DNSEC=1")
+	checks+=(
+		"real-nf4-r2-s2|safety|verify|-|-DNF=4 -DNR=2 -DNSEC=2"
+		"real-nf5-r1-s2|safety|verify|-|-DNF=5 -DNR=1 -DNSEC=2"
+	)
+fi
+if [ -n "${MODEL_ONLY:-}" ]; then
+	# MODEL_ONLY=REGEX: only the checks whose name matches (for iterating)
+	sel=()
+	for c in "${checks[@]}"; do
+		[[ "${c%%|*}" =~ ${MODEL_ONLY} ]] && sel+=("${c}")
+	done
+	checks=("${sel[@]}")
 fi
 
-# describe PAN-ERROR-LINE: which property a counterexample violates.
+# describe ERROR: the property a counterexample breaks, "Pn: what", from the
+# first failed assertion of the replayed trail ("assert(...)", spin's text)
+# or, for errors that are not assertions, pan's error line.
 describe() {
 	case "$1" in
-	*'acceptance cycle'*) echo "P6 leak: ltl noleak violated (acceptance cycle)" ;;
-	*'invalid end state'*) echo "P6 stuck: invalid end state" ;;
-	*'(cbq==0)'*) echo "P1 second call_rcu() on a queued rcu_head" ;;
-	*'(fin[ci]==0)'*) echo "P3 page freed before a deferral's grace period ended" ;;
-	*'(hold[ci]==0)'*) echo "P3 page freed under a reader holding its table" ;;
-	*'(st[ci]!=1)'*) echo "P3 page freed with a live fragment" ;;
-	*'(torn||'*) echo "P3 page freed while the mm's cache can hand it out" ;;
-	*'(dtorn==1)'*) echo "P4 destructor not run exactly once" ;;
-	*'(c>0)'* | *'(cnt>0)'* | *'(cnt>=0)'*) echo "P5 counter underflow (a callback without its deferral)" ;;
-	*'assertion violated freed'*) echo "P6 leak: all done, page not freed" ;;
-	*'(cnt==0)'*) echo "P2 page freed with a non-zero count" ;;
-	*'freed'*) echo "P2 page used after its count reached zero" ;;
+	*'acceptance cycle'*) echo "P6: leak, ltl noleak violated (acceptance cycle)" ;;
+	*'invalid end state'*) echo "P6: stuck, invalid end state" ;;
+	*'(cbq==0)'*) echo "P1: call_rcu() on an rcu_head already queued" ;;
+	*'(ncall==0)'*) echo "P1: a second call_rcu() on the page" ;;
+	*'(rel==0)&&'*) echo "P2: the counter touched after the release decision or the free" ;;
+	*'assert((rel==0))'*) echo "P1: a second release decision (free or call_rcu())" ;;
+	*'(hold[r]==0)||'*) echo "P3: page freed under a reader still using its table" ;;
+	*'(gpd[ci]==2)'*) echo "P3: page freed before a grace period begun after a deferral ended" ;;
+	*'(fin[ci]==0)'*) echo "P3: page freed while a reader inside at a deferral is still inside" ;;
+	*'(hold[ci]==0)'*) echo "P3: page freed under a reader holding its table" ;;
+	*'(st[ci]!=1)'*) echo "P3: page freed with a live fragment" ;;
+	*'(torn||'*) echo "P3: page freed while the mm's cache can hand a fragment out" ;;
+	*'((dtorn==0)&&!(freed))'*) echo "P4: destructor run twice or after the free" ;;
+	*'(dtorn==1)'*) echo "P4: page freed without the destructor run exactly once" ;;
+	*'(!(freed)&&(dtorn==0))'*) echo "P2: call_rcu() on a page already released (destructor run or freed)" ;;
+	*'assert(!(freed))'*) echo "P2: page freed twice" ;;
+	*'(cnt>0)'*) echo "P5: the BUG_ON in pte_fragment_free() fires" ;;
+	*'(c>=0)'*) echo "P5: counter underflow" ;;
+	*'(c>='*) echo "P5: the VM_WARN in pte_free_defer() fires" ;;
+	*'(cnt==(ndef*'*) echo "P5: counter not D * PTE_FREE_DEFERRED when done" ;;
+	*'(ndef==0)'*) echo "P7: not freed at once without deferral / by the one call_rcu() with one" ;;
+	*'assert(freed)'* | *'violated freed'*) echo "P6: leak, all done and the page not freed" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -102,7 +146,7 @@ i=0
 run_start="$(now)"
 for c in "${checks[@]}"; do
 	i=$((i + 1))
-	IFS='|' read -r name mode expect flags <<<"${c}"
+	IFS='|' read -r name mode expect props flags <<<"${c}"
 	read -r -a defs <<<"${flags}"
 	dir="${work}/${name}"
 	log="${LOGS}/model-${name}.log"
@@ -148,25 +192,45 @@ for c in "${checks[@]}"; do
 		complete=0
 	fi
 
+	# replay the counterexample, if any: its first failed assertion says
+	# which property broke
+	trail="${dir}/${model_name}.trail"
+	replay="${dir}/replay.txt"
+	: >"${replay}"
+	if [ -f "${trail}" ]; then
+		(cd "${dir}" && spin -t -p -g -l "${defs[@]}" "${model_name}") >"${replay}" 2>&1 || true
+		{
+			echo
+			echo "### counterexample: spin -t -p -g -l ${flags} ${model_name}"
+			cat "${replay}"
+		} >>"${log}"
+	fi
+	err="$(sed -n 's/^spin: text of failed assertion: //p' "${replay}" | head -n 1)"
+	panerr="$(grep -E '^pan:[0-9]+: ' "${log}" | tail -n 1 || true)"
+	[ -n "${err}" ] || err="${panerr}"
+	depth="$(sed -n 's/.*(at depth \([0-9]*\)).*/\1/p' <<<"${panerr}")"
+
 	status=FAIL
 	if [ "${expect}" = verify ]; then
 		if [ "${ran}" = 1 ] && [ "${errors}" = 0 ] && [ "${complete}" = 1 ]; then
 			status=PASS
 			detail="verified: errors: 0, ${states} states, pan ${pantime}s, exhaustive"
 		elif [ -n "${errors}" ] && [ "${errors}" != 0 ]; then
-			detail="COUNTEREXAMPLE in the real protocol: $(describe "$(grep -E '^pan:[0-9]+: ' "${log}" | tail -n 1)")"
+			detail="COUNTEREXAMPLE in the real protocol: $(describe "${err}")"
 		elif [ "${complete}" = 0 ] && [ -n "${errors}" ]; then
 			detail="search not exhaustive (depth/memory), see log"
 		else
 			detail="spin/gcc/pan failed, see log"
 		fi
 	else
-		trail="${dir}/${model_name}.trail"
 		if [ -n "${errors}" ] && [ "${errors}" != 0 ] && [ -f "${trail}" ]; then
-			status=PASS
-			err="$(grep -E '^pan:[0-9]+: ' "${log}" | tail -n 1)"
-			depth="$(sed -n 's/.*(at depth \([0-9]*\)).*/\1/p' <<<"${err}")"
-			detail="caught: $(describe "${err}")${depth:+, trail depth ${depth}}"
+			what="$(describe "${err}")"
+			if [[ ",${props}," == *",${what%%:*},"* ]]; then
+				status=PASS
+				detail="caught: ${what}${depth:+, trail depth ${depth}}, ${states} states"
+			else
+				detail="caught for another reason than ${props}: ${what}"
+			fi
 		elif [ "${ran}" = 1 ] && [ "${errors}" = 0 ] && [ "${complete}" = 1 ]; then
 			detail="NOT CAUGHT: the broken variant verifies clean (${states} states)"
 		elif [ "${errors}" = 0 ]; then
@@ -174,13 +238,6 @@ for c in "${checks[@]}"; do
 		else
 			detail="spin/gcc/pan failed, see log"
 		fi
-	fi
-	if [ -f "${dir}/${model_name}.trail" ]; then
-		{
-			echo
-			echo "### counterexample: spin -t -p -g -l ${flags} ${model_name}"
-			(cd "${dir}" && spin -t -p -g -l "${defs[@]}" "${model_name}") 2>&1 || true
-		} >>"${log}"
 	fi
 	record "${res}" "${name}" "${status}" "${detail}"
 	[ "${status}" = PASS ] || fails=$((fails + 1))
