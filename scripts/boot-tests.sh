@@ -33,13 +33,14 @@ boot_one() {
 	rm -f "${disks}/ext4.img" "${disks}/swap.img"
 	mkfs.ext4 -q -F -L pteboot -d "${disks}/root" "${disks}/ext4.img" 512M >/dev/null
 	truncate -s 128M "${disks}/swap.img"
-	timeout --kill-after=10 "${BOOT_TIMEOUT:-2400}" qemu-system-ppc64 \
+	# QEMU in a group of its own (stdin /dev/null), ended with this script.
+	start_group timeout --kill-after=10 "${BOOT_TIMEOUT:-2400}" qemu-system-ppc64 \
 		-M "${machine}" -cpu power9 -smp 4 -m 6G -nographic -no-reboot \
 		-kernel "${vmlinux}" -initrd "${initramfs}" -append "${append}" \
 		-drive "file=${disks}/ext4.img,if=virtio,format=raw" \
 		-drive "file=${disks}/swap.img,if=virtio,format=raw" \
-		</dev/null >"${log}" 2>&1 &
-	local pid=$! current="" now
+		>"${log}" 2>&1
+	local pid="${GROUP_PID}" current="" now
 	# Progress: name each test as the guest starts it.
 	while kill -0 "${pid}" 2>/dev/null; do
 		sleep 5
@@ -49,14 +50,16 @@ boot_one() {
 			now=${current#\# run: }
 			say "boot: ${label} ${mmu}: ${now%:}"
 		fi
-	done
-	wait "${pid}"
+		# Not bash's "Killed" notice of timeout's KILL: the table names it.
+	done 2>/dev/null
+	wait_group "${pid}"
 }
 
 for mmu in ${MMUS:-radix hash}; do
 	log="${LOGS}/boot-${label}-${mmu}.log"
 	res="${RESULTS}/boot-${label}-${mmu}.tsv"
-	rm -f "${res}"
+	# Nothing of an earlier boot may be read as this one's.
+	rm -f "${res}" "${log}" "${log}.txt" "${RESULTS}/boot-${label}-${mmu}-thp.txt"
 	say "boot: ${label} ${mmu}: booting (log: ${log})"
 	start=$(date +%s)
 	status=0

@@ -172,7 +172,8 @@ kill_groups() {
 # its status; whatever it left running in its group is ended.
 wait_group() {
 	local status=0
-	wait "$1" || status=$?
+	# Without bash's "Killed  setsid ..." notice: the caller names it.
+	wait "$1" 2>/dev/null || status=$?
 	kill_group "$1"
 	return "${status}"
 }
