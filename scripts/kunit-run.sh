@@ -70,7 +70,8 @@ while read -r name arch cross frag qemu qargs; do
 		if [ -s "${json}" ] && [ $(($(date +%s) - $(stat -c %Y "${json}"))) -gt 60 ]; then
 			kill_group "${kpid}"
 		fi
-	done
+		# Not bash's "Killed" notice of timeout's KILL: the verdict names it.
+	done 2>/dev/null
 	wait_group "${kpid}" || status=$?
 	[ -f "${bdir}/test.log" ] && cp "${bdir}/test.log" "${klog}"
 	secs=$(($(date +%s) - start))
