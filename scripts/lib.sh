@@ -268,7 +268,8 @@ kmake() {
 	local src="$1" obj="$2" arch="$3" cross="$4"
 	shift 4
 	[ "${cross}" = - ] && cross=""
-	make -C "${src}" O="${obj}" ARCH="${arch}" CROSS_COMPILE="${cross}" \
+	# make and its compilers in a group of their own, ended with the script.
+	run_group make -C "${src}" O="${obj}" ARCH="${arch}" CROSS_COMPILE="${cross}" \
 		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
 }
 

@@ -175,12 +175,11 @@ for c in "${checks[@]}"; do
 		echo "### gcc ${cflags[*]} -o pan pan.c; nice -n ${nice_level} ./pan ${pflags[*]}"
 	} >"${log}"
 	ran=1
-	(
-		cd "${dir}" &&
-			spin -a "${defs[@]}" "${model_name}" &&
-			gcc "${cflags[@]}" -o pan pan.c &&
-			nice -n "${nice_level}" ./pan "${pflags[@]}"
-	) >>"${log}" 2>&1 || ran=0
+	# pan (minutes, gigabytes) in a group of its own, ended with the script.
+	{
+		(cd "${dir}" && spin -a "${defs[@]}" "${model_name}" && gcc "${cflags[@]}" -o pan pan.c) &&
+			run_group env -C "${dir}" nice -n "${nice_level}" ./pan "${pflags[@]}"
+	} >>"${log}" 2>&1 || ran=0
 	secs="$(since "${start}")"
 
 	errors="$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "${log}" | tail -n 1)"
