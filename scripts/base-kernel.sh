@@ -19,4 +19,4 @@ if [ "$(git -C "${src}" rev-parse HEAD 2>/dev/null || true)" != "${base_sha}" ] 
 		die "could not check out the base (log: ${LOGS}/baseline-clone.log)"
 fi
 # Same layout relative to the source as build/main/ppc64le, so ccache hits.
-"${ROOT}/scripts/boot-kernel.sh" "${src}" "${BUILD}/baseline/main/ppc64le" baseline
+run_script boot-kernel.sh "${src}" "${BUILD}/baseline/main/ppc64le" baseline

@@ -8,9 +8,9 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-"${ROOT}/scripts/make-tree.sh"
-"${ROOT}/scripts/base-kernel.sh"
-"${ROOT}/scripts/boot-kernel.sh" "${TREE}" "${BUILD}/main/ppc64le" main
+run_script make-tree.sh
+run_script base-kernel.sh
+run_script boot-kernel.sh "${TREE}" "${BUILD}/main/ppc64le" main
 
 # The series without its last khugepaged patch: a clone of the tree at the
 # conversion, laid out like build/linux + build/main so that ccache hits.
@@ -18,9 +18,9 @@ conv=$(git -C "${TREE}" log --format=%H --grep='^mm/khugepaged: free retracted p
 [ -n "${conv}" ] || die "no khugepaged conversion commit in ${TREE}"
 src="${BUILD}/bench-noipi/linux"
 clone_tree_at "${src}" "${conv}"
-"${ROOT}/scripts/boot-kernel.sh" "${src}" "${BUILD}/bench-noipi/main/ppc64le" bench-noipi
+run_script boot-kernel.sh "${src}" "${BUILD}/bench-noipi/main/ppc64le" bench-noipi
 
-"${ROOT}/scripts/guest-build.sh"
+run_script guest-build.sh
 declare -A vmlinux=(
 	[base]="${BUILD}/baseline/main/ppc64le/vmlinux"
 	[noipi]="${BUILD}/bench-noipi/main/ppc64le/vmlinux"
@@ -29,7 +29,7 @@ declare -A vmlinux=(
 out="${RESULTS}/bench-guest.txt"
 : >"${out}"
 for k in base noipi full; do
-	INITRAMFS=bench.cpio "${ROOT}/scripts/boot-tests.sh" "bench-${k}" "${vmlinux[${k}]}"
+	INITRAMFS=bench.cpio run_script boot-tests.sh "bench-${k}" "${vmlinux[${k}]}"
 	for mmu in radix hash; do
 		log="${LOGS}/boot-bench-${k}-${mmu}.log"
 		line=$(grep -a -m1 '^# bench: ' "${log}.txt" || true)

@@ -77,7 +77,7 @@ debug_objects="${BENCH_DEBUG_OBJECTS:-${debug_objects}}"
 extra_args=""
 [ "${debug_objects}" = 1 ] || extra_args=" no_debug_objects"
 
-"${ROOT}/scripts/make-tree.sh"
+run_script make-tree.sh
 head=$(git -C "${TREE}" rev-parse HEAD)
 src="${BUILD}/bench/linux"
 clone_tree_at "${src}" "${head}"
@@ -115,7 +115,7 @@ for variant in "${variants[@]}"; do
 		KUNIT_TREE="${src}" KUNIT_TAG="${tag}" KUNIT_BUILD="${BUILD}/bench/kunit" \
 			KUNIT_CONFIG="${kunitconfig}" TARGETS="${target}" \
 			KUNIT_KERNEL_ARGS="pte_free_defer_bench.variant=${variant} pte_free_defer_bench.max_k=${max_k} pte_free_defer_bench.reps=${reps} pte_free_defer_bench.timing_rounds=${rounds}${extra_args}" \
-			"${ROOT}/scripts/kunit-run.sh" || status=FAIL
+			run_script kunit-run.sh || status=FAIL
 		detail=$(cut -f3 "${RESULTS}/${tag}.tsv" 2>/dev/null | head -n 1)
 		printf '%s\t%s\t%s\t%s\t%s\n' "${variant}" "${target}" "${status}" \
 			"$(($(date +%s) - t0))" "${detail:-no result}" >>"${runs}"

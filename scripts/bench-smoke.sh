@@ -9,7 +9,7 @@ set -euo pipefail
 
 res="${RESULTS}/bench-smoke.tsv"
 : >"${res}"
-if BENCH_SMOKE=1 "${ROOT}/scripts/bench-kernel.sh"; then
+if BENCH_SMOKE=1 run_script bench-kernel.sh; then
 	detail=$(python3 - "${RESULTS}/bench-kernel-smoke.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -13,8 +13,8 @@ set -euo pipefail
 res="${RESULTS}/bench.tsv"
 : >"${res}"
 kernel_ok=1
-"${ROOT}/scripts/bench-kernel.sh" || kernel_ok=0
-"${ROOT}/scripts/bench-guest.sh"
+run_script bench-kernel.sh || kernel_ok=0
+run_script bench-guest.sh
 python3 "${ROOT}/scripts/bench-report.py" all "${RESULTS}"
 say "bench: ${RESULTS}/bench.json, ${RESULTS}/bench.svg"
 

@@ -20,7 +20,7 @@ need_pkgs "${KBUILD_PKGS[@]}" sparse python3-ply python3-git gcc-powerpc64-linux
 
 src="${BUILD}/check/src"
 say "check: applying patches/ onto a fresh base in ${src}"
-PTE_TREE="${src}" FORCE=1 "${ROOT}/scripts/make-tree.sh" >"${LOGS}/check-tree.log" 2>&1 || {
+PTE_TREE="${src}" FORCE=1 run_script make-tree.sh >"${LOGS}/check-tree.log" 2>&1 || {
 	cat "${LOGS}/check-tree.log" >&2
 	record "${res}" "apply series onto base" FAIL "log: ${LOGS}/check-tree.log"
 	die "the series does not apply (log: ${LOGS}/check-tree.log)"
