@@ -7,8 +7,10 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-"${ROOT}/scripts/make-tree.sh"
-"${ROOT}/scripts/boot-kernel.sh" "${TREE}" "${BUILD}/main/ppc64le" main
-"${ROOT}/scripts/guest-build.sh"
-"${ROOT}/scripts/boot-tests.sh" series "${BUILD}/main/ppc64le/vmlinux"
+# boot-table.sh reads these: never an earlier run's, whatever MMUS is.
+rm -f "${RESULTS}"/boot-series-{radix,hash}.tsv "${RESULTS}"/boot-series-{radix,hash}-thp.txt
+run_script make-tree.sh
+run_script boot-kernel.sh "${TREE}" "${BUILD}/main/ppc64le" main
+run_script guest-build.sh
+run_script boot-tests.sh series "${BUILD}/main/ppc64le/vmlinux"
 "${ROOT}/scripts/boot-table.sh" boot series
