@@ -7,7 +7,7 @@ set -euo pipefail
 
 src="$1" obj="$2" label="$3"
 cross=powerpc64le-linux-gnu-
-need_pkgs "${KBUILD_PKGS[@]}" gcc-powerpc64le-linux-gnu
+need_pkgs "${BOOT_KERNEL_PKGS[@]}"
 say "${label}: configuring the ppc64le pseries kernel (${obj})"
 run_logged "${LOGS}/${label}-config.log" kconfigure "${src}" "${obj}" powerpc "${cross}" \
 	"${ROOT}/configs/boot/ppc64le-pseries.config" ||

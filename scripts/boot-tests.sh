@@ -16,7 +16,7 @@ set -euo pipefail
 label="$1"
 vmlinux="$2"
 [ -f "${vmlinux}" ] || die "no kernel at ${vmlinux}"
-need_pkgs qemu-system-ppc e2fsprogs
+need_pkgs "${BOOT_TESTS_PKGS[@]}"
 initramfs="${BUILD}/guest/${INITRAMFS:-initramfs.cpio}"
 [ -f "${initramfs}" ] || die "no ${initramfs}: run scripts/guest-build.sh"
 

@@ -14,9 +14,7 @@ set -euo pipefail
 
 res="${RESULTS}/check.tsv"
 : >"${res}"
-need_pkgs "${KBUILD_PKGS[@]}" sparse python3-ply python3-git gcc-powerpc64-linux-gnu gcc-powerpc64le-linux-gnu \
-	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-sparc64-linux-gnu gcc-i686-linux-gnu \
-	gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu
+need_pkgs "${CHECK_PKGS[@]}"
 
 src="${BUILD}/check/src"
 say "check: applying patches/ onto a fresh base in ${src}"
@@ -73,8 +71,7 @@ done
 # checkpatch caches CamelCase names in the tree; keep it clean.
 rm -f "${src}"/.checkpatch-camelcase.*
 
-# The workbench's own scripts.
-need_pkgs shellcheck
+# The workbench's own scripts (shellcheck: in CHECK_PKGS).
 if (cd "${ROOT}" && shellcheck -x scripts/*.sh .ci/run) >"${LOGS}/shellcheck.log" 2>&1; then
 	record "${res}" "shellcheck scripts/" PASS ""
 else

@@ -12,7 +12,7 @@ if [ -f "${repo}/pte-base-ok" ]; then
 	exit 0
 fi
 
-need_pkgs git xz-utils dpkg-dev >&2
+need_pkgs "${IMPORT_PKGS[@]}" >&2
 
 # The tarball: the installed package if it is the pinned version, otherwise
 # the pinned .deb fetched with apt into the cache.

@@ -18,8 +18,7 @@ src="${KUNIT_TREE:-${TREE}}"
 tag="${KUNIT_TAG:-kunit}"
 res="${RESULTS}/${tag}.tsv"
 : >"${res}"
-need_pkgs "${KBUILD_PKGS[@]}" python3 qemu-system-ppc qemu-system-x86 qemu-system-misc \
-	qemu-system-data gcc-powerpc64-linux-gnu gcc-s390x-linux-gnu gcc-i686-linux-gnu
+need_pkgs "${KUNIT_PKGS[@]}"
 if [ -z "${KUNIT_TREE:-}" ]; then
 	run_script make-tree.sh
 fi

@@ -235,9 +235,43 @@ trap '_on_signal TERM' TERM
 trap '_on_signal HUP' HUP
 
 # Packages every kernel build needs.
-# shellcheck disable=SC2034
 KBUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev ccache git xz-utils
 	python3 perl rsync cpio kmod)
+# What each script asks need_pkgs for; stage_pkgs adds them up per stage.
+# guest-build.sh names its own: GUEST_PKGS repeats them, keep them alike.
+IMPORT_PKGS=(git xz-utils dpkg-dev)
+KUNIT_PKGS=("${KBUILD_PKGS[@]}" python3 qemu-system-ppc qemu-system-x86 qemu-system-misc
+	qemu-system-data gcc-powerpc64-linux-gnu gcc-s390x-linux-gnu gcc-i686-linux-gnu)
+CHECK_PKGS=("${KBUILD_PKGS[@]}" sparse python3-ply python3-git gcc-powerpc64-linux-gnu
+	gcc-powerpc64le-linux-gnu gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-sparc64-linux-gnu
+	gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu shellcheck)
+BOOT_KERNEL_PKGS=("${KBUILD_PKGS[@]}" gcc-powerpc64le-linux-gnu)
+BOOT_TESTS_PKGS=(qemu-system-ppc e2fsprogs)
+GUEST_PKGS=(gcc gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross e2fsprogs)
+MODEL_PKGS=(spin gcc)
+
+# stage_pkgs STAGE...: every package the stages of run-tests.sh need, one a
+# line, each once (from the scripts each stage runs).
+stage_pkgs() {
+	local stage p=()
+	for stage in "$@"; do
+		case "${stage}" in
+		check) p+=("${IMPORT_PKGS[@]}" "${CHECK_PKGS[@]}") ;;
+		kunit | bench-smoke) p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}") ;;
+		baseline | boot)
+			p+=("${IMPORT_PKGS[@]}" "${BOOT_KERNEL_PKGS[@]}" "${GUEST_PKGS[@]}" "${BOOT_TESTS_PKGS[@]}") ;;
+		# KUnit mutants and boot mutants.
+		mutants | bench)
+			p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}" "${BOOT_KERNEL_PKGS[@]}" "${GUEST_PKGS[@]}"
+				"${BOOT_TESTS_PKGS[@]}") ;;
+		# model-check.sh asks for them only if spin or gcc is missing.
+		model)
+			command -v spin >/dev/null && command -v gcc >/dev/null || p+=("${MODEL_PKGS[@]}") ;;
+		*) return 1 ;;
+		esac
+	done
+	[ "${#p[@]}" -eq 0 ] || printf '%s\n' "${p[@]}" | sort -u
+}
 
 # What in a kernel log means the kernel misbehaved.
 # shellcheck disable=SC2034

@@ -32,7 +32,7 @@ mkdir -p "${work}" "${LOGS}" "${RESULTS}"
 : >"${res}"
 
 if ! command -v spin >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1; then
-	need_pkgs spin gcc
+	need_pkgs "${MODEL_PKGS[@]}"
 fi
 command -v spin >/dev/null 2>&1 || die "spin is not installed"
 
