@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run test stages in order, keep going after a failure, and print one
 # table of what ran, passed, failed and skipped.  Exit status is non-zero
-# if anything failed.
+# if anything failed.  Ctrl-C or a TERM stops the whole run: the running
+# stage ends with everything it started, and one line says where it was.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,15 +17,53 @@ declare -A stage_script=(
 	[bench]=bench.sh
 	[bench-smoke]=bench-smoke.sh
 )
+for stage in "$@"; do
+	[ -n "${stage_script[${stage}]:-}" ] || die "unknown stage '${stage}'"
+done
+
+# What is running, for the line on Ctrl-C: a description, its start, the
+# stages after it.
+doing="" doing_since=0 not_run=""
+
+# newest_log SINCE: the log written last since SINCE (epoch seconds).
+# shellcheck disable=SC2317 # called from on_signal
+newest_log() {
+	find "${LOGS}" -maxdepth 1 -type f -newermt "@$(($1 - 1))" -printf '%T@ %p\n' 2>/dev/null |
+		sort -n | tail -n 1 | cut -d' ' -f2-
+}
+
+# Called by lib.sh's trap: end the stage first, then say what it was doing.
+# shellcheck disable=SC2317 # called from lib.sh's trap
+on_signal() {
+	local log took
+	[ -n "${doing}" ] || return 0
+	log=$(newest_log "${doing_since}")
+	took=$(elapsed "${doing_since}")
+	kill_groups
+	printf 'INTERRUPTED (SIG%s): %s, after %s; everything it started has ended%s; latest log: %s\n' \
+		"$1" "${doing}" "${took}" "${not_run:+; not run: ${not_run}}" "${log:-${LOGS}/}" >&2
+}
+
+# Every package of every stage first, so that a missing one fails now and
+# not hours into the run (each script still asks for its own).
+mapfile -t pkgs < <(stage_pkgs "$@")
+say "=== packages: ${#pkgs[@]} for $* ==="
+doing="installing packages" doing_since=$(date +%s) not_run="$*"
+need_pkgs "${pkgs[@]}"
 
 rc=0
-for stage in "$@"; do
-	script="${stage_script[${stage}]:-}"
-	[ -n "${script}" ] || die "unknown stage '${stage}'"
+stages=("$@")
+for i in "${!stages[@]}"; do
+	stage="${stages[${i}]}"
+	script="${stage_script[${stage}]}"
 	rm -f "${RESULTS}/${stage}.tsv"
 	start=$(date +%s)
 	say "=== ${stage} ==="
-	if ! "${ROOT}/scripts/${script}"; then
+	doing="stage ${stage} (scripts/${script})" doing_since="${start}"
+	not_run="${stages[*]:$((i + 1))}"
+	# Its own group, and room to end its own groups before the KILL.
+	GROUP_GRACE=90 start_group "${ROOT}/scripts/${script}"
+	if ! wait_group "${GROUP_PID}"; then
 		rc=1
 		if [ ! -s "${RESULTS}/${stage}.tsv" ]; then
 			record "${RESULTS}/${stage}.tsv" "${stage}" FAIL "stage failed before reporting; see ${LOGS}"
@@ -32,5 +71,6 @@ for stage in "$@"; do
 	fi
 	echo "$(($(date +%s) - start))" >"${RESULTS}/${stage}.seconds"
 done
+doing=""
 "${ROOT}/scripts/summary.sh" "$@" || rc=1
 exit "${rc}"
