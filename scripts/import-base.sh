@@ -16,7 +16,7 @@ need_pkgs "${IMPORT_PKGS[@]}" >&2
 
 # The tarball: the installed package if it is the pinned version, otherwise
 # the pinned .deb fetched with apt into the cache.
-tarball=""
+tarball="" from_cache=0
 installed=$(dpkg-query -W -f='${Version}' "${BASE_PKG}" 2>/dev/null || true)
 if [ "${installed}" = "${BASE_VERSION}" ] && [ -f "/usr/src/${BASE_TARBALL}" ]; then
 	tarball="/usr/src/${BASE_TARBALL}"
@@ -24,6 +24,9 @@ else
 	debdir="${CACHE}/debs"
 	mkdir -p "${debdir}"
 	deb="${debdir}/${BASE_PKG}_${BASE_VERSION}_all.deb"
+	# What a bad download leaves in the cache, to be removed so that the
+	# next run fetches it again instead of failing on it for ever.
+	cached=("${deb}" "${debdir}/${BASE_TARBALL}")
 	if [ ! -f "${deb}" ]; then
 		say "fetching ${BASE_PKG}=${BASE_VERSION} with apt" >&2
 		if ! (cd "${debdir}" && apt-get download "${BASE_PKG}=${BASE_VERSION}") \
@@ -38,15 +41,25 @@ else
 		fi
 	fi
 	tmpx=$(mktemp -d "${CACHE}/deb.XXXXXX")
-	dpkg-deb --fsys-tarfile "${deb}" | tar -x -C "${tmpx}" "./usr/src/${BASE_TARBALL}"
+	at_exit rm -rf "${tmpx}"
+	if ! { dpkg-deb --fsys-tarfile "${deb}" | tar -x -C "${tmpx}" "./usr/src/${BASE_TARBALL}"; } \
+		2>"${LOGS}/base-unpack.log"; then
+		rm -f "${cached[@]}"
+		die "${deb} does not unpack (cut short or damaged?): removed from the cache, the next run fetches it again; log: ${LOGS}/base-unpack.log"
+	fi
 	mv "${tmpx}/usr/src/${BASE_TARBALL}" "${debdir}/${BASE_TARBALL}"
 	rm -rf "${tmpx}"
-	tarball="${debdir}/${BASE_TARBALL}"
+	tarball="${debdir}/${BASE_TARBALL}" from_cache=1
 fi
 
 say "verifying sha256 of ${tarball}" >&2
 sum=$(sha256sum "${tarball}" | cut -d' ' -f1)
 if [ "${sum}" != "${BASE_SHA256}" ]; then
+	# Only the cache's copies: the installed package is not ours to delete.
+	if [ "${from_cache}" -eq 1 ]; then
+		rm -f "${cached[@]}"
+		die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (base.conf); removed it and ${deb##*/} from the cache, the next run fetches them again; nothing was imported"
+	fi
 	die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (base.conf); nothing was imported"
 fi
 
