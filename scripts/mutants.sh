@@ -28,7 +28,7 @@ set -euo pipefail
 
 res="${RESULTS}/mutants.tsv"
 : >"${res}"
-"${ROOT}/scripts/make-tree.sh"
+run_script make-tree.sh
 head=$(git -C "${TREE}" rev-parse HEAD)
 # Builds in build/mutants/kunit/<target> and build/mutants/main/ppc64le,
 # laid out like build/kunit/<target> and build/main/ppc64le.
@@ -75,7 +75,7 @@ PY
 kunit_mutant() {
 	local name="$1" m="$2" targets="$3" t json klog tsv st re c missed="" tested=""
 	KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/kunit" \
-		TARGETS="${targets}" "${ROOT}/scripts/kunit-run.sh" >&2 || true
+		TARGETS="${targets}" run_script kunit-run.sh >&2 || true
 	tsv="${RESULTS}/mutant-${name}.tsv"
 	for t in ${targets}; do
 		json="${RESULTS}/mutant-${name}-${t}.json"
@@ -117,9 +117,9 @@ boot_mutant() {
 	boots="${boots:-1}"
 	obj="${BUILD}/mutants/main/ppc64le"
 	# The guest programs come from the series' tree, not the mutant's.
-	[ -f "${BUILD}/guest/mutant.cpio" ] || "${ROOT}/scripts/guest-build.sh" >&2 ||
+	run_script guest-build.sh >&2 ||
 		{ printf 'untested\tthe guest programs did not build\n'; return; }
-	if ! "${ROOT}/scripts/boot-kernel.sh" "${src}" "${obj}" "mutant-${name}" >&2; then
+	if ! run_script boot-kernel.sh "${src}" "${obj}" "mutant-${name}" >&2; then
 		printf 'untested\tthe kernel did not build (log: %s)\n' "${LOGS}/mutant-${name}-build.log"
 		return
 	fi
@@ -127,7 +127,7 @@ boot_mutant() {
 		for i in $(seq 1 "${boots}"); do
 			n=$((n + 1))
 			MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="debug_pagealloc=on" \
-				"${ROOT}/scripts/boot-tests.sh" "mutant-${name}-${i}" "${obj}/vmlinux" >&2 || true
+				run_script boot-tests.sh "mutant-${name}-${i}" "${obj}/vmlinux" >&2 || true
 			log="${LOGS}/boot-mutant-${name}-${i}-${mmu}.log.txt"
 			tsv="${RESULTS}/boot-mutant-${name}-${i}-${mmu}.tsv"
 			if ! grep -a -q '^1\.\.[0-9]' "${log}" 2>/dev/null; then
@@ -189,6 +189,8 @@ selected() {
 }
 
 bad=0
+verdict_file=$(mktemp "${BUILD}/mutants/verdict.XXXXXX")
+at_exit rm -f "${verdict_file}"
 for m in "${ROOT}"/mutants/*.patch; do
 	name=$(basename "${m}" .patch)
 	selected "${name}" || continue
@@ -197,7 +199,9 @@ for m in "${ROOT}"/mutants/*.patch; do
 			"boot mutant, caught by chance too rarely for make test; run MUTANTS=${name} make mutants"
 		continue
 	fi
-	IFS=$'\t' read -r verdict why < <(test_mutant "${m}")
+	# Not in a subshell: its groups must be this script's, ended on a signal.
+	test_mutant "${m}" >"${verdict_file}"
+	IFS=$'\t' read -r verdict why <"${verdict_file}"
 	case "${verdict}" in
 	caught) record "${res}" "mutant ${name}" PASS "caught: ${why}" ;;
 	uncaught) record "${res}" "mutant ${name}" FAIL "SURVIVED, ${why}" ;;
@@ -213,7 +217,9 @@ for m in "${ROOT}"/mutants/selfcheck/*.patch; do
 	name=$(basename "${m}" .patch)
 	selected "${name}" || continue
 	want=$(header "${m}" selfcheck)
-	IFS=$'\t' read -r verdict why < <(test_mutant "${m}")
+	# Not in a subshell: its groups must be this script's, ended on a signal.
+	test_mutant "${m}" >"${verdict_file}"
+	IFS=$'\t' read -r verdict why <"${verdict_file}"
 	if [ "${verdict}" = caught ]; then
 		record "${res}" "selfcheck ${name}" FAIL "counted as caught, but ${want}: ${why}"
 		bad=$((bad + 1))
