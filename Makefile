@@ -2,7 +2,7 @@
 # Targets call scripts/run-tests.sh with the stages they run (tree and export
 # call their own scripts); see README.md, "Layout".
 
-.PHONY: all main tree export check kunit baseline mutants model bench test clean help
+.PHONY: all main tree export check kunit kunit-repeat baseline mutants model bench test clean help
 
 all: main
 
@@ -20,6 +20,9 @@ check:			## checkpatch + every commit built for every target
 
 kunit:			## KUnit suite under QEMU: ppc64 hash, ppc64 radix, x86_64, s390x, i386
 	@scripts/run-tests.sh kunit
+
+kunit-repeat:		## the KUnit suite RUNS times in a row (default 10) on s390x and ppc64-hash
+	@scripts/run-tests.sh kunit-repeat
 
 baseline:		## the same boot tests on the unpatched base kernel
 	@scripts/run-tests.sh baseline

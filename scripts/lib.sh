@@ -257,7 +257,7 @@ stage_pkgs() {
 	for stage in "$@"; do
 		case "${stage}" in
 		check) p+=("${IMPORT_PKGS[@]}" "${CHECK_PKGS[@]}") ;;
-		kunit | bench-smoke) p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}") ;;
+		kunit | kunit-repeat | bench-smoke) p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}") ;;
 		baseline | boot)
 			p+=("${IMPORT_PKGS[@]}" "${BOOT_KERNEL_PKGS[@]}" "${GUEST_PKGS[@]}" "${BOOT_TESTS_PKGS[@]}") ;;
 		# KUnit mutants and boot mutants.

@@ -10,6 +10,7 @@ set -euo pipefail
 declare -A stage_script=(
 	[check]=check-series.sh
 	[kunit]=kunit-run.sh
+	[kunit-repeat]=kunit-repeat.sh
 	[mutants]=mutants.sh
 	[model]=model-check.sh
 	[baseline]=baseline.sh
