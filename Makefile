@@ -43,4 +43,4 @@ clean:			## remove build/ (caches outside the repository stay)
 	rm -rf build
 
 help:
-	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*## /\t/'
