@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Tables, JSON and the plot of make bench.
+"""Tables, JSON and the plots of make bench.
 
+bench-report.py kernel LINES RUNS JSON PROBLEMS KEY=VALUE...
+                                 the kernel side's bench lines and runs
+                                 (scripts/bench-kernel.sh) -> JSON, table,
+                                 and the problems found, one a line
 bench-report.py guest TXT JSON   key=value lines of the guest runs -> JSON + table
 bench-report.py all DIR          merge DIR/bench-kernel.json and
                                  DIR/bench-guest.json into DIR/bench.json,
-                                 draw DIR/bench.svg
+                                 draw DIR/bench-kernel.svg and
+                                 DIR/bench-guest.svg
 """
 import json
 import os
@@ -34,66 +39,327 @@ def parse_guest(path):
 
 
 def guest_table(rows):
-    head = ("kernel", "mmu", "tables", "IPIs/table", "net of idle",
+    head = ("kernel", "mmu", "vCPUs", "tables", "IPIs/table", "net of idle",
             "ms/table", "awaiting GP", "settle")
-    print("%-18s %-6s %7s %10s %11s %9s %12s %8s" % head)
-    for r in rows:
+    print("%-18s %-6s %5s %7s %10s %11s %9s %12s %8s" % head)
+    for r in sorted(rows, key=lambda r: (r["mmu"], r["kernel"], r["vcpus"])):
         name = dict(KERNELS).get(r["kernel"], r["kernel"])
-        print("%-18s %-6s %7d %10.2f %11.2f %9.2f %9d kB %5d ms" % (
-            name, r["mmu"], r["retracted"], r["ipis_per_table"],
+        print("%-18s %-6s %5d %7d %10.2f %11.2f %9.2f %9d kB %5d ms" % (
+            name, r["mmu"], r["vcpus"], r["retracted"], r["ipis_per_table"],
             r["ipis_per_table_net"], r["collapse_ms_per_table"],
             r["pt_awaiting_gp_kb"], r["settle_ms"]))
 
 
-def bar_panel(out, x0, y0, w, h, title, rows, key, unit):
-    """One panel of grouped bars: MMUs on the axis, one bar per kernel."""
-    colors = {"base": "#999999", "noipi": "#e69f00", "full": "#0072b2"}
-    vals = [r[key] for r in rows]
-    top = max(vals + [1e-9]) * 1.15
-    out.append('<text x="%d" y="%d" font-size="14" font-weight="bold">%s</text>'
-               % (x0, y0 - 10, title))
+def svg_text(out, x, y, text, size=11, anchor="start", bold=False):
+    out.append('<text x="%.1f" y="%.1f" font-size="%d" text-anchor="%s"%s>%s</text>'
+               % (x, y, size, anchor, ' font-weight="bold"' if bold else "", text))
+
+
+def axis(out, x0, y0, w, h, top, title, unit):
+    """Frame of a panel: title, baseline, left axis with 0 and @top."""
+    svg_text(out, x0, y0 - 10, title, 13, bold=True)
     out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>'
                % (x0, y0 + h, x0 + w, y0 + h))
-    group_w = w / len(MMUS)
-    bar_w = group_w / (len(KERNELS) + 1)
-    for gi, mmu in enumerate(MMUS):
-        gx = x0 + gi * group_w
-        out.append('<text x="%.0f" y="%d" font-size="12" text-anchor="middle">%s</text>'
-                   % (gx + group_w / 2, y0 + h + 16, mmu))
-        for ki, (k, _) in enumerate(KERNELS):
-            r = [r for r in rows if r["kernel"] == k and r["mmu"] == mmu]
-            if not r:
+    out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>'
+               % (x0, y0, x0, y0 + h))
+    svg_text(out, x0 - 4, y0 + h + 4, "0", 10, "end")
+    svg_text(out, x0 - 4, y0 + 4, "%.3g" % top, 10, "end")
+    svg_text(out, x0, y0 + h + 44, unit, 11)
+
+
+def legend(out, x, y, items):
+    for i, (name, color) in enumerate(items):
+        out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>'
+                   % (x + i * 170, y, color))
+        svg_text(out, x + 18 + i * 170, y + 10, name, 12)
+
+
+def bars(out, x0, y0, w, h, title, unit, groups, series, value, whisker=None,
+         top=None, ref=None):
+    """Grouped bars: @groups on the axis, one bar per (name, color) of
+    @series; value(group, name) gives the height or None, whisker the
+    (low, high) or None; @ref draws a dashed line at that value."""
+    vals = [value(g, n) for g in groups for n, _ in series]
+    highs = [whisker(g, n)[1] for g in groups for n, _ in series
+             if whisker and whisker(g, n)]
+    top = top or max([v for v in vals if v is not None] + highs + [ref or 0, 1e-9]) * 1.15
+    axis(out, x0, y0, w, h, top, title, unit)
+    gw = w / max(len(groups), 1)
+    bw = gw / (len(series) + 1)
+    for gi, g in enumerate(groups):
+        gx = x0 + gi * gw
+        svg_text(out, gx + gw / 2, y0 + h + 16, g, 10, "middle")
+        for si, (n, color) in enumerate(series):
+            v = value(g, n)
+            if v is None:
                 continue
-            v = r[0][key]
             bh = max(v, 0) / top * h
-            bx = gx + (ki + 0.5) * bar_w
+            bx = gx + (si + 0.5) * bw
             out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>'
-                       % (bx, y0 + h - bh, bar_w * 0.9, bh, colors[k]))
-            out.append('<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%.2f</text>'
-                       % (bx + bar_w * 0.45, y0 + h - bh - 3, v))
-    out.append('<text x="%d" y="%d" font-size="11">%s</text>' % (x0, y0 + h + 32, unit))
+                       % (bx, y0 + h - bh, bw * 0.9, bh, color))
+            wk = whisker(g, n) if whisker else None
+            if wk:
+                cx = bx + bw * 0.45
+                lo, hi = (y0 + h - max(x, 0) / top * h for x in wk)
+                out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>'
+                           % (cx, lo, cx, hi))
+            svg_text(out, bx + bw * 0.45, y0 + h - bh - 3, "%.3g" % v, 8, "middle")
+    if ref is not None:
+        ry = y0 + h - ref / top * h
+        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#cc0000" '
+                   'stroke-dasharray="4,3"/>' % (x0, ry, x0 + w, ry))
 
 
-def plot(rows, path):
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="760" height="330" '
-           'font-family="sans-serif">',
-           '<rect width="100%" height="100%" fill="white"/>']
-    bar_panel(out, 40, 40, 320, 220, "IPIs per retracted page table", rows,
-              "ipis_per_table_net", "net of the idle rate; /proc/interrupts")
-    base = {r["mmu"]: r["collapse_ms_per_table"] for r in rows if r["kernel"] == "base"}
-    for r in rows:
-        r["time_vs_base"] = r["collapse_ms_per_table"] / base.get(r["mmu"], 0) \
-            if base.get(r["mmu"]) else 0.0
-    bar_panel(out, 420, 40, 320, 220, "Time per retraction, base = 1", rows,
-              "time_vs_base", "MADV_COLLAPSE wall time per table (QEMU TCG)")
-    for i, (k, name) in enumerate(KERNELS):
-        colors = {"base": "#999999", "noipi": "#e69f00", "full": "#0072b2"}
-        out.append('<rect x="%d" y="305" width="12" height="12" fill="%s"/>'
-                   % (40 + i * 200, colors[k]))
-        out.append('<text x="%d" y="315" font-size="12">%s</text>' % (58 + i * 200, name))
-    out.append("</svg>")
+def lines(out, x0, y0, w, h, title, unit, xs, series, value):
+    """Lines over @xs (the vCPU counts): one per (name, color, dashed) of
+    @series, value(name, x) the point or None."""
+    pts = [value(n, x) for n, _, _ in series for x in xs]
+    top = max([p for p in pts if p is not None] + [1e-9]) * 1.15
+    axis(out, x0, y0, w, h, top, title, unit)
+    step = w / max(len(xs) - 1, 1)
+    for i, x in enumerate(xs):
+        svg_text(out, x0 + i * step, y0 + h + 16, str(x), 10, "middle")
+    for n, color, dashed in series:
+        ps = [(x0 + i * step, y0 + h - value(n, x) / top * h)
+              for i, x in enumerate(xs) if value(n, x) is not None]
+        if not ps:
+            continue
+        out.append('<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>'
+                   % (color, ' stroke-dasharray="6,3"' if dashed else "",
+                      " ".join("%.1f,%.1f" % p for p in ps)))
+        for px, py in ps:
+            out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (px, py, color))
+
+
+def svg(path, width, height, body):
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif">' % (width, height),
+           '<rect width="100%" height="100%" fill="white"/>'] + body + ["</svg>"]
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+def plot_guest(rows, path):
+    """IPIs and time per retracted table against the vCPU count."""
+    xs = sorted({r["vcpus"] for r in rows})
+    by = {(r["kernel"], r["mmu"], r["vcpus"]): r for r in rows}
+    series = [("%s %s" % (k, m), c, m == "hash")
+              for k, c in (("base", "#999999"), ("full", "#0072b2")) for m in MMUS]
+
+    def val(key):
+        def f(name, x):
+            k, m = name.split()
+            r = by.get((k, m, x))
+            return r[key] if r else None
+        return f
+    body = []
+    lines(body, 50, 40, 320, 220, "IPIs per retracted page table", "vCPUs; net of "
+          "the idle rate, /proc/interrupts", xs, series, val("ipis_per_table_net"))
+    lines(body, 460, 40, 320, 220, "ms per retraction", "vCPUs; MADV_COLLAPSE "
+          "wall time per table (QEMU TCG)", xs, series, val("collapse_ms_per_table"))
+    items = [("6.1 base, radix", "#999999"), ("full series, radix", "#0072b2")]
+    legend(body, 50, 320, items)
+    svg_text(body, 400, 330, "dashed: hash", 12)
+    svg(path, 820, 345, body)
+
+
+DESIGNS = [("series", "#0072b2"), ("v2", "#e69f00"), ("flag", "#009e73")]
+
+
+def plot_kernel(doc, path):
+    """Per MMU: call_rcu() per page, grace periods waited, and the cost
+    ratio with its quartiles, for each design and case."""
+    res = doc["results"]
+    body = []
+    for mi, mmu in enumerate(MMUS):
+        cases = sorted({key for v in res.values() for key in v.get(mmu, {})},
+                       key=case_order)
+        if not cases:
+            continue
+        y = 40 + mi * 330
+
+        def rec(case, design):
+            return res.get(design, {}).get(mmu, {}).get(case)
+
+        def field(key, timed=False):
+            def f(case, design):
+                r = rec(case, design)
+                return r[key] if r and (r["rounds"] or not timed) else None
+            return f
+
+        def quart(case, design):
+            r = rec(case, design)
+            return (r["ratio_p25"], r["ratio_p75"]) if r and r["rounds"] else None
+        timed = [c for c in cases if any(field("rounds")(c, d) for d, _ in DESIGNS)]
+        bars(body, 50, y, 420, 200, "%s: call_rcu() per page (max)" % mmu,
+             "case: pattern/k; the limit, dashed: 1", cases, DESIGNS,
+             field("call_rcu_max"), ref=1)
+        bars(body, 530, y, 300, 200, "%s: grace periods waited" % mmu,
+             "after the last reference (median)", cases, DESIGNS, field("gps"), ref=1)
+        bars(body, 890, y, 300, 200, "%s: defer / free" % mmu,
+             "time ratio, median and quartiles of the rounds", timed, DESIGNS,
+             field("ratio", True), whisker=quart, ref=1)
+    legend(body, 50, 700, [("series", "#0072b2"), ("v2 (previous protocol)", "#e69f00"),
+                           ("flag (PG_active mark)", "#009e73")])
+    svg(path, 1230, 720, body)
+
+
+# ---- kernel side ---------------------------------------------------------
+
+# A page of the series (or of a mutant of it) gets exactly one call_rcu()
+# in its life; the other designs are measured against it, not held to it.
+LIMIT_CALLS, LIMIT_OUT = 1, 1
+MEASURED_ONLY = ("v2", "flag")
+K_INT = ("k", "reps", "call_rcu_min", "call_rcu_max", "outstanding_max",
+         "released", "frags", "latency_us", "latency_us_max", "rounds",
+         "timed_calls", "page_defer_ns", "page_free_ns")
+K_FLOAT = ("call_rcu_mean", "gps", "gps_max", "defer_ns", "free_ns", "ratio",
+           "ratio_p25", "ratio_p75")
+BURSTS = (1, 2, 4, 16, 64, 256)
+PATTERNS = ("burst", "spread", "mixed")
+
+
+def case_order(key):
+    pattern, k = key.split("/")
+    return (PATTERNS.index(pattern), int(k))
+
+
+def kernel(lines_f, runs_f, out_f, problems_f, params):
+    """The bench lines of every run -> JSON, a table and the problems."""
+    max_k = int(params["max_k"])
+    runs = []
+    for row in open(runs_f):
+        v, t, st, s, detail = row.rstrip("\n").split("\t", 4)
+        runs.append({"variant": v, "target": t, "status": st, "seconds": int(s),
+                     "detail": detail})
+
+    # results[variant][mmu]["pattern/k"]: the numbers of one line
+    results, problems = {}, []
+    for row in open(lines_f):
+        v, t, text = row.rstrip("\n").split("\t", 2)
+        kv = dict(f.split("=", 1) for f in text[len("# bench: "):].split() if "=" in f)
+        if kv.get("variant") != v:
+            problems.append(f"{v}/{t}: a line of variant {kv.get('variant')}")
+            continue
+        try:
+            rec = {key: int(kv[key]) for key in K_INT}
+            rec.update({key: float(kv[key]) for key in K_FLOAT})
+            rec["pattern"] = kv["pattern"]
+            assert rec["pattern"] in PATTERNS, "pattern " + rec["pattern"]
+        except (KeyError, ValueError, AssertionError) as e:
+            problems.append(f"{v}/{t}: unreadable line ({e!r}): {text}")
+            continue
+        rec["target"] = t
+        key = f"{rec['pattern']}/{rec['k']}"
+        results.setdefault(v, {}).setdefault(kv["mmu"], {})[key] = rec
+
+    # Every run passed and reported every pattern and k it should have.
+    for r in runs:
+        v, t = r["variant"], r["target"]
+        got = {key: rec for by_key in results.get(v, {}).values()
+               for key, rec in by_key.items() if rec["target"] == t}
+        if not got:
+            missing = ["any case"]
+        else:
+            frags = next(iter(got.values()))["frags"]
+            top = min(frags, max_k)
+            want = [f"burst/{k}" for k in BURSTS if k <= top]
+            want += [f"spread/{k}" for k in sorted({2, top})] + [f"mixed/{frags}"]
+            missing = [key for key in want if key not in got]
+        if r["status"] != "PASS":
+            problems.append(f"{v} on {t}: the KUnit run failed: {r['detail']}")
+        if missing:
+            problems.append(f"{v} on {t}: no result for {', '.join(missing)}")
+
+    # Limits: one line for the worst, then one per case over them.
+    over = []
+    worst = {"calls": (0, ""), "out": (0, ""), "leaks": 0}
+    for v, by_mmu in sorted(results.items()):
+        for mmu, by_key in sorted(by_mmu.items()):
+            for key in sorted(by_key, key=case_order):
+                rec, where, bad = by_key[key], f"{v}/{mmu} {key}", []
+                if v not in MEASURED_ONLY:
+                    if rec["call_rcu_max"] > LIMIT_CALLS:
+                        bad.append(f"call_rcu per page {rec['call_rcu_max']} > {LIMIT_CALLS}")
+                        worst["calls"] = max(worst["calls"], (rec["call_rcu_max"], where))
+                    if rec["call_rcu_min"] < 1:
+                        bad.append("a page released without call_rcu")
+                if rec["outstanding_max"] > LIMIT_OUT:
+                    bad.append(f"outstanding {rec['outstanding_max']} > {LIMIT_OUT}")
+                    worst["out"] = max(worst["out"], (rec["outstanding_max"], where))
+                if rec["released"] != rec["reps"]:
+                    bad.append(f"{rec['reps'] - rec['released']} of {rec['reps']} "
+                               "pages not released")
+                    worst["leaks"] += rec["reps"] - rec["released"]
+                if bad:
+                    over.append(f"{where}: " + ", ".join(bad))
+
+    # The series costs no more than the flag design, within the spread of
+    # the flag design's rounds: each MMU and case that both timed.
+    costs = []
+    for mmu, by_key in sorted(results.get("series", {}).items()):
+        for key in sorted(by_key, key=case_order):
+            s = by_key[key]
+            f = results.get("flag", {}).get(mmu, {}).get(key)
+            if not f or not s["rounds"]:
+                continue
+            ok = s["ratio"] <= f["ratio_p75"]
+            costs.append({"mmu": mmu, "case": key, "series": s["ratio"],
+                          "flag": f["ratio"], "flag_p75": f["ratio_p75"], "ok": ok})
+            if not ok:
+                over.append(f"series/{mmu} {key}: defer/free {s['ratio']:.2f} above "
+                            f"the flag design's {f['ratio']:.2f} (75th percentile "
+                            f"{f['ratio_p75']:.2f})")
+    if over:
+        parts = []
+        if worst["calls"][0]:
+            parts.append(f"call_rcu per page up to {worst['calls'][0]} ({worst['calls'][1]})")
+        if worst["out"][0]:
+            parts.append(f"outstanding up to {worst['out'][0]} "
+                         f"(limit {LIMIT_OUT}, {worst['out'][1]})")
+        if worst["leaks"]:
+            parts.append(f"{worst['leaks']} pages never released")
+        if any(not c["ok"] for c in costs):
+            parts.append("the series' deferral dearer than the flag design's")
+        if not parts:
+            parts.append("a page released without call_rcu")
+        problems = ["; ".join(parts) + f" in {len(over)} cases"] + over + problems
+
+    doc = {"mode": params["mode"], "seconds": int(params["seconds"]),
+           "debug_objects_rcu_head": params["debug_objects"] == "1",
+           "series_head": params["head"], "reps": int(params["reps"]),
+           "spread_reps": int(params["spread_reps"]),
+           "timing_rounds": int(params["rounds"]),
+           "limits": {"call_rcu_per_page": LIMIT_CALLS, "outstanding": LIMIT_OUT,
+                      "measured_only": list(MEASURED_ONLY)},
+           "results": results, "costs_vs_flag": costs, "runs": runs,
+           "problems": problems}
+    with open(out_f, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write("\n")
+    kernel_table(results)
+    with open(problems_f, "w") as f:
+        f.writelines(p + "\n" for p in problems)
+
+
+def kernel_table(results):
+    hdr = ("variant", "mmu", "case", "call_rcu mean", "min", "max", "outst.",
+           "GPs", "wait us", "defer ns", "free ns", "ratio", "p25-p75")
+    print("%-26s %-5s %-10s %13s %4s %4s %6s %5s %8s %9s %9s %6s %11s" % hdr)
+    for v, by_mmu in results.items():
+        for mmu in sorted(by_mmu):
+            for key in sorted(by_mmu[mmu], key=case_order):
+                r = by_mmu[mmu][key]
+                if r["rounds"]:
+                    timed = "%9.1f %9.1f %6.2f %5.2f-%-5.2f" % (
+                        r["defer_ns"], r["free_ns"], r["ratio"], r["ratio_p25"],
+                        r["ratio_p75"])
+                else:
+                    timed = "%9s %9s %6s %11s" % ("-", "-", "-", "-")
+                print("%-26s %-5s %-10s %13.2f %4d %4d %6d %5.2f %8d %s" % (
+                    v, mmu, key, r["call_rcu_mean"], r["call_rcu_min"],
+                    r["call_rcu_max"], r["outstanding_max"], r["gps"],
+                    r["latency_us"], timed))
 
 
 def main():
@@ -102,6 +368,9 @@ def main():
         with open(sys.argv[3], "w") as f:
             json.dump(rows, f, indent=1)
         guest_table(rows)
+    elif sys.argv[1] == "kernel" and len(sys.argv) >= 6:
+        params = dict(a.split("=", 1) for a in sys.argv[6:])
+        kernel(*sys.argv[2:6], params)
     elif sys.argv[1] == "all":
         d = sys.argv[2]
         merged = {}
@@ -113,9 +382,11 @@ def main():
         with open(os.path.join(d, "bench.json"), "w") as f:
             json.dump(merged, f, indent=1)
         if "guest" in merged:
-            plot([dict(r) for r in merged["guest"]], os.path.join(d, "bench.svg"))
+            plot_guest(merged["guest"], os.path.join(d, "bench-guest.svg"))
+        if "kernel" in merged:
+            plot_kernel(merged["kernel"], os.path.join(d, "bench-kernel.svg"))
     else:
-        sys.exit("usage: bench-report.py guest TXT JSON | all DIR")
+        sys.exit("usage: bench-report.py kernel LINES RUNS JSON PROBLEMS KEY=VALUE... | guest TXT JSON | all DIR")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # The fast part of make bench that make test runs: the kernel-side
 # benchmark, series only, k up to 16, on ppc64 hash and radix
 # (BENCH_SMOKE=1 scripts/bench-kernel.sh).  Fails if any burst of
-# deferrals costs a page more than one call_rcu() or more than 1 at once.
+# deferrals, a spread or a mixed life costs a page other than one
+# call_rcu(), or more than 1 at once.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"

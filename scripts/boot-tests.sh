@@ -1,6 +1,6 @@
 #!/bin/bash
-# boot-tests.sh LABEL VMLINUX: boot VMLINUX under QEMU pseries (4 vCPUs)
-# with the radix MMU and with the hash MMU, run the tests of the initramfs
+# boot-tests.sh LABEL VMLINUX: boot VMLINUX under QEMU pseries with the
+# radix MMU and with the hash MMU, run the tests of the initramfs
 # (build/guest, see guest/init.c) and record one row per test in
 # build/results/boot-LABEL-MMU.tsv.  The guest's console log is kept in
 # build/logs/boot-LABEL-MMU.log and scanned for kernel warnings.
@@ -8,7 +8,8 @@
 # Environment: MMUS="radix" limits the MMUs; BOOT_TIMEOUT (seconds, default
 # 2400) bounds each boot; INITRAMFS picks another initramfs of build/guest
 # (make bench uses bench.cpio); BOOT_ARGS adds kernel parameters (make
-# mutants: debug_pagealloc=on).
+# mutants: debug_pagealloc=on); BOOT_SMP sets the vCPUs (default 4; the
+# guest bench's sweep).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +36,7 @@ boot_one() {
 	truncate -s 128M "${disks}/swap.img"
 	# QEMU in a group of its own (stdin /dev/null), ended with this script.
 	start_group timeout --kill-after=10 "${BOOT_TIMEOUT:-2400}" qemu-system-ppc64 \
-		-M "${machine}" -cpu power9 -smp 4 -m 6G -nographic -no-reboot \
+		-M "${machine}" -cpu power9 -smp "${BOOT_SMP:-4}" -m 6G -nographic -no-reboot \
 		-kernel "${vmlinux}" -initrd "${initramfs}" -append "${append}" \
 		-drive "file=${disks}/ext4.img,if=virtio,format=raw" \
 		-drive "file=${disks}/swap.img,if=virtio,format=raw" \
