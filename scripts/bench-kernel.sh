@@ -48,7 +48,8 @@
 # of the series (or of a mutant) gets other than exactly one call_rcu() in
 # any pattern, a page of any design has more than 1 outstanding or is not
 # released, or the series' deferral costs more than the flag design's
-# (its median ratio above the flag's 75th percentile).
+# beyond the spread of both (the 25th percentile of its ratio above the
+# flag design's 75th).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
