@@ -17,7 +17,7 @@ res="${RESULTS}/check.tsv"
 need_pkgs "${CHECK_PKGS[@]}"
 
 src="${BUILD}/check/src"
-say "check: applying patches/ onto a fresh base in ${src}"
+say "check: applying ${BASE_SERIES}/ onto a fresh base in ${src}"
 PTE_TREE="${src}" FORCE=1 run_script make-tree.sh >"${LOGS}/check-tree.log" 2>&1 || {
 	cat "${LOGS}/check-tree.log" >&2
 	record "${res}" "apply series onto base" FAIL "log: ${LOGS}/check-tree.log"
@@ -46,7 +46,7 @@ new_files_maintained() {
 
 # checkpatch on the exported patches, as users will apply them.
 n=0
-for p in "${ROOT}"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+for p in "${SERIES}"/[0-9][0-9][0-9][0-9]-*.patch; do
 	case "${p}" in *0000-cover-letter.patch) continue ;; esac
 	n=$((n + 1))
 	log="${LOGS}/checkpatch-$(basename "${p}" .patch).log"

@@ -5,7 +5,8 @@
 # JSON, never from its exit status alone; the raw kernel log is scanned for
 # warnings, and a panic or a timeout is named as such.
 #
-# Environment: TARGETS="x86_64 s390x" limits the targets; KUNIT_TREE picks
+# Environment: TARGETS="x86_64 s390x" limits the targets (default: the
+# base's BASE_KUNIT_TARGETS, bases/*.conf); KUNIT_TREE picks
 # another source tree (make mutants uses it); KUNIT_TAG names the results.
 # KUNIT_CONFIG replaces mm/.kunitconfig (a path, relative to the tree or
 # absolute) and KUNIT_KERNEL_ARGS adds kernel parameters, separated by
@@ -22,14 +23,13 @@ need_pkgs "${KUNIT_PKGS[@]}"
 if [ -z "${KUNIT_TREE:-}" ]; then
 	run_script make-tree.sh
 fi
-[ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in patches/?"
+[ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in ${BASE_SERIES}/?"
 
 fails=0
 while read -r name arch cross frag qemu qargs; do
 	case "${name}" in '#'* | '') continue ;; esac
-	if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
-		continue
-	fi
+	# TARGETS, or the base's own list (bases/*.conf).
+	grep -qw -- "${name}" <<<"${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
 	bdir="${KUNIT_BUILD:-${BUILD}/${tag}}/${frag}-${arch}"
 	mkdir -p "$(dirname "${bdir}")"
 	json="${RESULTS}/${tag}-${name}.json"

@@ -2,7 +2,21 @@
 # Common helpers for the workbench scripts: paths, progress, logs, apt.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD="${ROOT}/build"
+
+# The base and its series: BASE=6.1 (default) or 6.12, one file each in
+# bases/.  Every stage takes it from the environment (make BASE=6.12 ...).
+export BASE="${BASE:-6.1}"
+if [ ! -f "${ROOT}/bases/${BASE}.conf" ]; then
+	printf 'FAILED: no base %s: bases/ has %s\n' "${BASE}" \
+		"$(find "${ROOT}/bases" -name '*.conf' -printf '%f ' | sed 's/\.conf / /g')" >&2
+	exit 1
+fi
+# shellcheck source=bases/6.1.conf
+. "${ROOT}/bases/${BASE}.conf"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+SERIES="${ROOT}/${BASE_SERIES}"
+# A base's tree, builds, logs and results, in the same layout for each.
+BUILD="${ROOT}/${BASE_BUILD}"
 LOGS="${BUILD}/logs"
 RESULTS="${BUILD}/results"
 # shellcheck disable=SC2034 # used by the scripts that source this file
@@ -17,9 +31,6 @@ export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
 export CCACHE_BASEDIR="${ROOT}"
 export CCACHE_NOHASHDIR=1
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}"
-
-# shellcheck source=base.conf
-. "${ROOT}/base.conf"
 
 mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
 
