@@ -10,7 +10,9 @@
 # another source tree (make mutants uses it); KUNIT_TAG names the results.
 # KUNIT_CONFIG replaces mm/.kunitconfig (a path, relative to the tree or
 # absolute) and KUNIT_KERNEL_ARGS adds kernel parameters, separated by
-# spaces (scripts/bench-kernel.sh uses both).
+# spaces (scripts/bench-kernel.sh uses both).  KUNIT_XFAIL names a file of
+# the failures expected of a target (scripts/kunit-base.sh): a target
+# failing exactly those is an XFAIL row with their reasons.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -83,19 +85,7 @@ while read -r name arch cross frag qemu qargs; do
 			verdict="no results (kunit.py exit ${status})"
 		fi
 	fi
-	counts=$(python3 - "${json}" <<'PY' 2>/dev/null || echo "0 0 0"
-import json, sys
-def walk(t, c):
-    for case in t.get("test_cases", []):
-        s = case.get("status", "").upper()
-        c[s] = c.get(s, 0) + 1
-    for g in t.get("sub_groups", []):
-        walk(g, c)
-c = {}
-walk(json.load(open(sys.argv[1])), c)
-print(c.get("PASS", 0), c.get("FAIL", 0) + c.get("ERROR", 0), c.get("SKIP", 0))
-PY
-)
+	counts=$(python3 "${ROOT}/scripts/kunit-json.py" counts "${json}" 2>/dev/null || echo "0 0 0")
 	read -r npass nfail nskip <<<"${counts}"
 	bad=""
 	if [ -f "${klog}" ]; then
@@ -113,7 +103,21 @@ PY
 		verdict="no test passed"
 	fi
 	detail="${npass} passed, ${nfail} failed, ${nskip} skipped, ${secs}s"
-	if [ -n "${verdict}" ] || [ "${nfail}" -gt 0 ] || [ -n "${bad}" ]; then
+	# Failures a base is known for (KUNIT_XFAIL): exactly those, or FAIL.
+	xverdict=""
+	if [ -n "${KUNIT_XFAIL:-}" ] && [ -z "${verdict}" ]; then
+		xverdict=$(python3 "${ROOT}/scripts/kunit-json.py" xfail "${json}" "${KUNIT_XFAIL}" "${name}")
+	fi
+	if [ -z "${bad}" ] && [ "${xverdict%%$'\t'*}" = XFAIL ]; then
+		record "${res}" "kunit ${name}" XFAIL "${detail}; expected: ${xverdict#*$'\t'}"
+		say "${tag}: ${name}: ${detail}, failing only as expected"
+	elif [ "${xverdict%%$'\t'*}" = FAIL ]; then
+		detail="${xverdict#*$'\t'}; ${detail}"
+		[ -n "${bad}" ] && detail="${detail}; kernel log: ${bad}"
+		record "${res}" "kunit ${name}" FAIL "${detail} (log: ${klog})"
+		say "${tag}: ${name}: FAILED: ${detail} (log: ${klog})"
+		fails=$((fails + 1))
+	elif [ -n "${verdict}" ] || [ "${nfail}" -gt 0 ] || [ -n "${bad}" ]; then
 		[ -n "${bad}" ] && detail="${detail}; kernel log: ${bad}"
 		[ -n "${verdict}" ] && detail="${verdict}; ${detail}"
 		record "${res}" "kunit ${name}" FAIL "${detail} (log: ${klog})"

@@ -15,6 +15,14 @@ fi
 . "${ROOT}/bases/${BASE}.conf"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 SERIES="${ROOT}/${BASE_SERIES}"
+
+# base_dir BASE: where that base's tree, builds, logs and results go.
+base_dir() {
+	local dir
+	# shellcheck disable=SC1090 # one of bases/*.conf
+	dir=$(. "${ROOT}/bases/$1.conf" && echo "${BASE_BUILD}")
+	echo "${ROOT}/${dir}"
+}
 # A base's tree, builds, logs and results, in the same layout for each.
 BUILD="${ROOT}/${BASE_BUILD}"
 LOGS="${BUILD}/logs"
@@ -266,9 +274,9 @@ MODEL_PKGS=(spin gcc)
 stage_pkgs() {
 	local stage p=()
 	for stage in "$@"; do
-		case "${stage}" in
+		case "${stage%@*}" in
 		check) p+=("${IMPORT_PKGS[@]}" "${CHECK_PKGS[@]}") ;;
-		kunit | kunit-repeat | bench-smoke) p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}") ;;
+		kunit | kunit-base | kunit-repeat | bench-smoke) p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}") ;;
 		baseline | boot)
 			p+=("${IMPORT_PKGS[@]}" "${BOOT_KERNEL_PKGS[@]}" "${GUEST_PKGS[@]}" "${BOOT_TESTS_PKGS[@]}") ;;
 		# KUnit mutants and boot mutants.
