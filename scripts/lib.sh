@@ -39,6 +39,10 @@ export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
 export CCACHE_BASEDIR="${ROOT}"
 export CCACHE_NOHASHDIR=1
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}"
+# arch/s390/Makefile passes -Wa,-I$(srctree)/arch/s390/include with the
+# tree's absolute path, which base_dir does not rewrite inside -Wa,: left
+# in the hash, it made every s390 object miss in another clone or tree.
+export CCACHE_IGNOREOPTIONS="${CCACHE_IGNOREOPTIONS:--Wa,-I*}"
 
 mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
 
