@@ -7,7 +7,8 @@
 # files the commit touches are then recompiled with W=1 and sparse, and a
 # warning on a line the commit added fails the check.
 #
-# Environment: TARGETS="x86_64 s390x" limits the targets.
+# Environment: TARGETS="x86_64 s390x" limits the targets (default: the
+# base's BASE_CHECK_TARGETS, or every target).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -80,6 +81,7 @@ else
 fi
 
 mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/check/targets.conf" | awk 'NF == 4')
+TARGETS="${TARGETS:-${BASE_CHECK_TARGETS:-}}"
 
 # added_lines COMMIT: "file:line" for every line the commit adds.
 added_lines() {
@@ -177,8 +179,10 @@ for c in "${commits[@]}"; do
 		record "${res}" "${row}" PASS "$(($(date +%s) - start))s"
 	done
 done
-# The retraction IPI: kept where a pmd is read in two halves, gone elsewhere.
-ipi_conf="${ROOT}/configs/check/retract-ipi.conf"
+# The retraction IPI: kept where a pmd is read in two halves, gone elsewhere
+# (on a base whose series drops it: BASE_RETRACT_IPI).
+ipi_conf=/dev/null
+[ -z "${BASE_RETRACT_IPI:-}" ] || ipi_conf="${ROOT}/${BASE_RETRACT_IPI}"
 ipi_subject=$(sed -n 's/^subject //p' "${ipi_conf}")
 ipi_commit=$(git -C "${src}" log --format='%H %s' base..series | awk -v s="${ipi_subject}" \
 	'substr($0, 42) == s { print $1 }')
