@@ -4,8 +4,6 @@
 # MMU, and copy LABEL's rows into build/results/STAGE.tsv for the summary.
 # Exit status 1 if any of LABEL's rows failed; the base's failures are
 # recorded as XFAIL, since the series must only pass what the base passes.
-# On a base whose own kernel fails some boot tests (configs/boot/
-# xfail-BASE.tsv), the series' rows that fail exactly so are XFAIL too.
 # The stage that boots a kernel removes its earlier results first
 # (baseline.sh, main-job.sh), so no file read here is from an earlier run
 # of that stage; the base's table leaves the series out, as its stage,
@@ -52,25 +50,13 @@ echo
 
 out="${RESULTS}/${stage}.tsv"
 : >"${out}"
-xfail="${ROOT}/configs/boot/xfail-${BASE}.tsv"
-[ -f "${xfail}" ] || xfail=/dev/null
 for mmu in radix hash; do
 	f="${RESULTS}/boot-${label}-${mmu}.tsv"
 	if [ -s "${f}" ]; then
-		# The base's own failures are reference data (XFAIL), not ours;
-		# so are the series' failures the base's list names, exactly.
-		awk -F'\t' -v p="${label} ${mmu}: " -v mmu="${mmu}" \
-			-v base="$([ "${label}" = base ] && echo 1)" '
-			NR == FNR {
-				if ($0 !~ /^#/ && NF == 4 && $1 == mmu) { want[$2] = $3; why[$2] = $4 }
-				next
-			}
+		# The base's own failures are reference data (XFAIL), not ours.
+		awk -F'\t' -v p="${label} ${mmu}: " -v base="$([ "${label}" = base ] && echo 1)" '
 			base && $2 == "FAIL" { $2 = "XFAIL"; $3 = "fails on the base: " $3 }
-			!base && ($1 in want) {
-				if ($2 == "FAIL" && index($3, want[$1]) == 1) { $2 = "XFAIL"; $3 = $3 "; " why[$1] }
-				else { $3 = "expected to fail with \"" want[$1] "\" (" xfile "), got " $2 (($3 == "") ? "" : ": " $3); $2 = "FAIL" }
-			}
-			{ printf "%s%s\t%s\t%s\n", p, $1, $2, $3 }' xfile="${xfail#"${ROOT}"/}" "${xfail}" "${f}" >>"${out}"
+			{ printf "%s%s\t%s\t%s\n", p, $1, $2, $3 }' "${f}" >>"${out}"
 	else
 		record "${out}" "${label} ${mmu}" FAIL "no results (see ${LOGS}/boot-${label}-${mmu}.log)"
 	fi
