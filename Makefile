@@ -1,8 +1,9 @@
-# pte_free_defer() for Linux 6.1: the series in patches/ and its workbench.
+# pte_free_defer() for Linux 6.1 (patches/) and 6.12 (patches-6.12/), and the
+# workbench.  BASE=6.12 points a target at the second base (default 6.1).
 # Targets call scripts/run-tests.sh with the stages they run (tree and export
 # call their own scripts); see README.md, "Layout".
 
-.PHONY: all main tree export check kunit kunit-repeat baseline mutants model bench test clean help
+.PHONY: all main tree export check kunit kunit-base kunit-repeat baseline mutants model bench test clean help
 
 all: main
 
@@ -21,6 +22,9 @@ check:			## checkpatch + every commit built for every target
 kunit:			## KUnit suite under QEMU: ppc64 hash, ppc64 radix, x86_64, s390x, i386
 	@scripts/run-tests.sh kunit
 
+kunit-base:		## BASE=6.12: the KUnit suite on the base alone, failing only as expected
+	@scripts/run-tests.sh kunit-base
+
 kunit-repeat:		## the KUnit suite RUNS times in a row (default 10) on s390x and ppc64-hash
 	@scripts/run-tests.sh kunit-repeat
 
@@ -36,8 +40,9 @@ model:			## spin model of the powerpc protocol
 bench:			## benchmarks: call_rcu per page, IPIs and time per retraction
 	@scripts/run-tests.sh bench
 
-test:			## every test: check, kunit, baseline, boot, mutants, model, bench-smoke
-	@scripts/run-tests.sh check kunit baseline boot mutants model bench-smoke
+test:			## every test: check, kunit, baseline, boot, mutants, model, bench-smoke; on 6.12 check, kunit, kunit-base, baseline, boot
+	@scripts/run-tests.sh check kunit baseline boot mutants model bench-smoke \
+		check@6.12 kunit@6.12 kunit-base@6.12 baseline@6.12 boot@6.12
 
 clean:			## remove build/ (caches outside the repository stay)
 	rm -rf build

@@ -208,6 +208,35 @@ static void print_meminfo(const char *what)
 	fclose(f);
 }
 
+/*
+ * The collapse counters after each test, on one line: whether khugepaged
+ * collapsed anything, and what got PMD-mapped, when a selftest says no.
+ */
+static void print_collapses(const char *name)
+{
+	static const char *const keys[] = {
+		"thp_collapse_alloc ", "thp_collapse_alloc_failed ", "thp_file_alloc ",
+		"thp_file_mapped ", "thp_fault_alloc ",
+	};
+	char line[256], all[1024] = "";
+	FILE *f = fopen("/proc/vmstat", "r");
+	size_t i, n = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strncmp(line, keys[i], strlen(keys[i])))
+				continue;
+			line[strcspn(line, "\n")] = '\0';
+			if (n < sizeof(all))
+				n += snprintf(all + n, sizeof(all) - n, " %s", line);
+		}
+	}
+	fclose(f);
+	out("# vmstat after %s:%s\n", name, all);
+}
+
 static void read_plan(const char *path)
 {
 	static char buf[8192];
@@ -515,9 +544,12 @@ static void run_plan(const char *path, bool setup)
 	print_dir("thp: ", "/sys/kernel/mm/transparent_hugepage/khugepaged");
 	print_meminfo("at start");
 	out("%s 1 setup\n", setup ? "ok" : "not ok");
-	for (i = 0; i < nr_tests; i++)
+	for (i = 0; i < nr_tests; i++) {
 		run_test(i + 2, &tests[i]);
+		print_collapses(tests[i].name);
+	}
 	print_meminfo("at end");
+	print_dir("thp at end: ", "/sys/kernel/mm/transparent_hugepage/khugepaged");
 }
 
 int main(int argc, char **argv)

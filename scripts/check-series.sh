@@ -7,7 +7,8 @@
 # files the commit touches are then recompiled with W=1 and sparse, and a
 # warning on a line the commit added fails the check.
 #
-# Environment: TARGETS="x86_64 s390x" limits the targets.
+# Environment: TARGETS="x86_64 s390x" limits the targets (default: the
+# base's BASE_CHECK_TARGETS, or every target).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +18,7 @@ res="${RESULTS}/check.tsv"
 need_pkgs "${CHECK_PKGS[@]}"
 
 src="${BUILD}/check/src"
-say "check: applying patches/ onto a fresh base in ${src}"
+say "check: applying ${BASE_SERIES}/ onto a fresh base in ${src}"
 PTE_TREE="${src}" FORCE=1 run_script make-tree.sh >"${LOGS}/check-tree.log" 2>&1 || {
 	cat "${LOGS}/check-tree.log" >&2
 	record "${res}" "apply series onto base" FAIL "log: ${LOGS}/check-tree.log"
@@ -46,7 +47,7 @@ new_files_maintained() {
 
 # checkpatch on the exported patches, as users will apply them.
 n=0
-for p in "${ROOT}"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+for p in "${SERIES}"/[0-9][0-9][0-9][0-9]-*.patch; do
 	case "${p}" in *0000-cover-letter.patch) continue ;; esac
 	n=$((n + 1))
 	log="${LOGS}/checkpatch-$(basename "${p}" .patch).log"
@@ -80,6 +81,7 @@ else
 fi
 
 mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/check/targets.conf" | awk 'NF == 4')
+TARGETS="${TARGETS:-${BASE_CHECK_TARGETS:-}}"
 
 # added_lines COMMIT: "file:line" for every line the commit adds.
 added_lines() {
@@ -177,8 +179,10 @@ for c in "${commits[@]}"; do
 		record "${res}" "${row}" PASS "$(($(date +%s) - start))s"
 	done
 done
-# The retraction IPI: kept where a pmd is read in two halves, gone elsewhere.
-ipi_conf="${ROOT}/configs/check/retract-ipi.conf"
+# The retraction IPI: kept where a pmd is read in two halves, gone elsewhere
+# (on a base whose series drops it: BASE_RETRACT_IPI).
+ipi_conf=/dev/null
+[ -z "${BASE_RETRACT_IPI:-}" ] || ipi_conf="${ROOT}/${BASE_RETRACT_IPI}"
 ipi_subject=$(sed -n 's/^subject //p' "${ipi_conf}")
 ipi_commit=$(git -C "${src}" log --format='%H %s' base..series | awk -v s="${ipi_subject}" \
 	'substr($0, 42) == s { print $1 }')

@@ -13,23 +13,23 @@ cd "${TREE}"
 # --ignored: Debian's .gitignore ignores every new top-level path, so a new
 # file must be added with 'git add -f'; an ignored one is uncommitted work.
 [ -z "$(git status --porcelain --ignored)" ] ||
-	die "${TREE} has uncommitted changes (new files need 'git add -f'); commit them first (patches/ unchanged)"
+	die "${TREE} has uncommitted changes (new files need 'git add -f'); commit them first (${BASE_SERIES}/ unchanged)"
 [ "$(git rev-parse --abbrev-ref HEAD)" = series ] ||
-	die "${TREE} is not on branch 'series' (patches/ unchanged)"
+	die "${TREE} is not on branch 'series' (${BASE_SERIES}/ unchanged)"
 n=$(git rev-list --count base..HEAD)
-[ "${n}" -gt 0 ] || die "no commits on top of base; refusing to empty patches/"
+[ "${n}" -gt 0 ] || die "no commits on top of base; refusing to empty ${BASE_SERIES}/"
 git config branch.series.description >/dev/null ||
 	die "branch 'series' has no description (the cover letter text); set it with 'git branch --edit-description series'"
 
-patches="${ROOT}/patches"
+patches="${SERIES}"
 # Beside patches/, so on its filesystem, for the rename.
 tmp=$(mktemp -d "${ROOT}/.patches-new.XXXXXX")
 at_exit rm -rf "${tmp}"
 git format-patch -q --zero-commit --no-signature --abbrev=12 --cover-letter \
 	--cover-from-description=subject --base=base -o "${tmp}" base..HEAD
 got=$(find "${tmp}" -name '*.patch' | wc -l)
-[ "${got}" -eq $((n + 1)) ] || die "format-patch wrote ${got} files for ${n} commits (patches/ unchanged)"
-grep -q '^base-commit: ' "${tmp}/0000-cover-letter.patch" || die "cover letter lacks base-commit (patches/ unchanged)"
+[ "${got}" -eq $((n + 1)) ] || die "format-patch wrote ${got} files for ${n} commits (${BASE_SERIES}/ unchanged)"
+grep -q '^base-commit: ' "${tmp}/0000-cover-letter.patch" || die "cover letter lacks base-commit (${BASE_SERIES}/ unchanged)"
 # The cover letter's Date is the time of the export; pin it to the last
 # commit's author date so that an unchanged series exports byte-identical.
 date=$(git log -1 --format=%aD HEAD)
@@ -73,4 +73,4 @@ fi
 git rev-parse HEAD >.git/pte-synced-head
 find "${patches}" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-cover-letter.patch' |
 	sort | xargs cat /dev/null | sha256sum | cut -d' ' -f1 >.git/pte-synced-stamp
-say "export: wrote ${n} patches and the cover letter to patches/"
+say "export: wrote ${n} patches and the cover letter to ${BASE_SERIES}/"

@@ -58,9 +58,9 @@ if [ "${sum}" != "${BASE_SHA256}" ]; then
 	# Only the cache's copies: the installed package is not ours to delete.
 	if [ "${from_cache}" -eq 1 ]; then
 		rm -f "${cached[@]}"
-		die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (base.conf); removed it and ${deb##*/} from the cache, the next run fetches them again; nothing was imported"
+		die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (bases/${BASE}.conf); removed it and ${deb##*/} from the cache, the next run fetches them again; nothing was imported"
 	fi
-	die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (base.conf); nothing was imported"
+	die "${tarball} has sha256 ${sum}, expected ${BASE_SHA256} (bases/${BASE}.conf); nothing was imported"
 fi
 
 say "importing the base into ${repo} (once per machine)" >&2
@@ -77,7 +77,7 @@ src=$(find "${tmp}" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 	GIT_AUTHOR_DATE="${BASE_DATE}" GIT_COMMITTER_NAME="${BASE_AUTHOR}" \
 	GIT_COMMITTER_EMAIL="${BASE_EMAIL}" GIT_COMMITTER_DATE="${BASE_DATE}" \
 		git -c commit.gpgsign=false commit -q --no-verify \
-		-m "Linux 6.1.192 as packaged by Debian (${BASE_PKG} ${BASE_VERSION})" \
+		-m "${BASE_TITLE} as packaged by Debian (${BASE_PKG} ${BASE_VERSION})" \
 		-m "Imported from ${BASE_TARBALL}, sha256 ${BASE_SHA256}."
 	git tag base
 ) >"${LOGS}/base-import.log" 2>&1 || die "git import failed (log: ${LOGS}/base-import.log)"

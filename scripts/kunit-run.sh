@@ -5,11 +5,14 @@
 # JSON, never from its exit status alone; the raw kernel log is scanned for
 # warnings, and a panic or a timeout is named as such.
 #
-# Environment: TARGETS="x86_64 s390x" limits the targets; KUNIT_TREE picks
+# Environment: TARGETS="x86_64 s390x" limits the targets (default: the
+# base's BASE_KUNIT_TARGETS, bases/*.conf); KUNIT_TREE picks
 # another source tree (make mutants uses it); KUNIT_TAG names the results.
 # KUNIT_CONFIG replaces mm/.kunitconfig (a path, relative to the tree or
 # absolute) and KUNIT_KERNEL_ARGS adds kernel parameters, separated by
-# spaces (scripts/bench-kernel.sh uses both).
+# spaces (scripts/bench-kernel.sh uses both).  KUNIT_XFAIL names a file of
+# the failures expected of a target (scripts/kunit-base.sh): a target
+# failing exactly those is an XFAIL row with their reasons.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,14 +25,13 @@ need_pkgs "${KUNIT_PKGS[@]}"
 if [ -z "${KUNIT_TREE:-}" ]; then
 	run_script make-tree.sh
 fi
-[ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in patches/?"
+[ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in ${BASE_SERIES}/?"
 
 fails=0
 while read -r name arch cross frag qemu qargs; do
 	case "${name}" in '#'* | '') continue ;; esac
-	if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
-		continue
-	fi
+	# TARGETS, or the base's own list (bases/*.conf).
+	grep -qw -- "${name}" <<<"${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
 	bdir="${KUNIT_BUILD:-${BUILD}/${tag}}/${frag}-${arch}"
 	mkdir -p "$(dirname "${bdir}")"
 	json="${RESULTS}/${tag}-${name}.json"
@@ -83,19 +85,7 @@ while read -r name arch cross frag qemu qargs; do
 			verdict="no results (kunit.py exit ${status})"
 		fi
 	fi
-	counts=$(python3 - "${json}" <<'PY' 2>/dev/null || echo "0 0 0"
-import json, sys
-def walk(t, c):
-    for case in t.get("test_cases", []):
-        s = case.get("status", "").upper()
-        c[s] = c.get(s, 0) + 1
-    for g in t.get("sub_groups", []):
-        walk(g, c)
-c = {}
-walk(json.load(open(sys.argv[1])), c)
-print(c.get("PASS", 0), c.get("FAIL", 0) + c.get("ERROR", 0), c.get("SKIP", 0))
-PY
-)
+	counts=$(python3 "${ROOT}/scripts/kunit-json.py" counts "${json}" 2>/dev/null || echo "0 0 0")
 	read -r npass nfail nskip <<<"${counts}"
 	bad=""
 	if [ -f "${klog}" ]; then
@@ -113,7 +103,21 @@ PY
 		verdict="no test passed"
 	fi
 	detail="${npass} passed, ${nfail} failed, ${nskip} skipped, ${secs}s"
-	if [ -n "${verdict}" ] || [ "${nfail}" -gt 0 ] || [ -n "${bad}" ]; then
+	# Failures a base is known for (KUNIT_XFAIL): exactly those, or FAIL.
+	xverdict=""
+	if [ -n "${KUNIT_XFAIL:-}" ] && [ -z "${verdict}" ]; then
+		xverdict=$(python3 "${ROOT}/scripts/kunit-json.py" xfail "${json}" "${KUNIT_XFAIL}" "${name}")
+	fi
+	if [ -z "${bad}" ] && [ "${xverdict%%$'\t'*}" = XFAIL ]; then
+		record "${res}" "kunit ${name}" XFAIL "${detail}; expected: ${xverdict#*$'\t'}"
+		say "${tag}: ${name}: ${detail}, failing only as expected"
+	elif [ "${xverdict%%$'\t'*}" = FAIL ]; then
+		detail="${xverdict#*$'\t'}; ${detail}"
+		[ -n "${bad}" ] && detail="${detail}; kernel log: ${bad}"
+		record "${res}" "kunit ${name}" FAIL "${detail} (log: ${klog})"
+		say "${tag}: ${name}: FAILED: ${detail} (log: ${klog})"
+		fails=$((fails + 1))
+	elif [ -n "${verdict}" ] || [ "${nfail}" -gt 0 ] || [ -n "${bad}" ]; then
 		[ -n "${bad}" ] && detail="${detail}; kernel log: ${bad}"
 		[ -n "${verdict}" ] && detail="${verdict}; ${detail}"
 		record "${res}" "kunit ${name}" FAIL "${detail} (log: ${klog})"

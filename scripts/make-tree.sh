@@ -9,7 +9,7 @@ set -euo pipefail
 need_pkgs git
 base_repo=$("${ROOT}/scripts/import-base.sh")
 base_sha=$(cat "${base_repo}/pte-base-ok")
-mapfile -t series < <(find "${ROOT}/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+mapfile -t series < <(find "${SERIES}" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 	! -name '0000-cover-letter.patch' | sort)
 stamp_of_patches() {
 	cat "${series[@]}" /dev/null | sha256sum | cut -d' ' -f1
@@ -20,21 +20,21 @@ if [ -d "${TREE}/.git" ]; then
 	git -C "${TREE}" rev-parse -q --verify base >/dev/null ||
 		die "${TREE} exists but has no 'base' tag; move it away and rerun"
 	[ "$(git -C "${TREE}" rev-parse base)" = "${base_sha}" ] ||
-		die "${TREE} is on another base than base.conf pins; move it away and rerun"
+		die "${TREE} is on another base than bases/${BASE}.conf pins; move it away and rerun"
 	synced_head=$(cat "${TREE}/.git/pte-synced-head" 2>/dev/null || true)
 	synced_stamp=$(cat "${TREE}/.git/pte-synced-stamp" 2>/dev/null || true)
 	head=$(git -C "${TREE}" rev-parse HEAD)
 	# --ignored: Debian's .gitignore ignores every new top-level path.
 	dirty=$(git -C "${TREE}" status --porcelain --ignored)
 	if [ "${head}" = "${synced_head}" ] && [ "${synced_stamp}" = "${want}" ] && [ -z "${dirty}" ]; then
-		say "tree: ${TREE} already holds patches/ (${#series[@]} patches)"
+		say "tree: ${TREE} already holds ${BASE_SERIES}/ (${#series[@]} patches)"
 		exit 0
 	fi
 	if [ -n "${dirty}" ]; then
 		die "${TREE} has uncommitted changes; commit and 'make export', or discard them, then rerun"
 	fi
 	if [ "${head}" != "${synced_head}" ] && [ "${FORCE:-0}" != 1 ]; then
-		die "${TREE} has commits that are not in patches/; run 'make export' first (or FORCE=1 make tree to drop them)"
+		die "${TREE} has commits that are not in ${BASE_SERIES}/; run 'make export' first (or FORCE=1 make tree to drop them)"
 	fi
 else
 	say "tree: cloning the base into ${TREE}"
@@ -52,7 +52,7 @@ log="${LOGS}/tree-am.log"
 	git clean -q -fdx
 	# Keep the cover letter's subject and blurb as the branch description,
 	# so that 'make export' writes them back.
-	cover="${ROOT}/patches/0000-cover-letter.patch"
+	cover="${SERIES}/0000-cover-letter.patch"
 	if [ -f "${cover}" ]; then
 		awk '
 			/^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; insubj = 1; next }
@@ -71,7 +71,7 @@ log="${LOGS}/tree-am.log"
 	git -C "${TREE}" am --abort >/dev/null 2>&1 || true
 	printf -- '--- last lines of %s ---\n' "${log}" >&2
 	tail -n 20 "${log}" >&2
-	die "the series does not apply onto the base (log: ${log}); patches/ is unchanged"
+	die "the series does not apply onto the base (log: ${log}); ${BASE_SERIES}/ is unchanged"
 }
 git -C "${TREE}" rev-parse HEAD >"${TREE}/.git/pte-synced-head"
 echo "${want}" >"${TREE}/.git/pte-synced-stamp"

@@ -44,31 +44,7 @@ header() {
 # case_status JSON CASE [PARAM]: FAIL if CASE (or its parameter PARAM)
 # failed, else its status (PASS, SKIP) or MISSING.
 case_status() {
-	python3 - "$@" <<'PY'
-import json, sys
-path, name = sys.argv[1], sys.argv[2]
-param = sys.argv[3] if len(sys.argv) > 3 else None
-def find(t):
-    for c in t.get("test_cases", []):
-        if c["name"] == name and param is None:
-            return [c["status"]]
-    for g in t.get("sub_groups", []):
-        if g["name"] == name:
-            kids = [c for c in g.get("test_cases", [])
-                    if param is None or c["name"] == param]
-            return [c["status"] for c in kids]
-        r = find(g)
-        if r is not None:
-            return r
-    return None
-st = find(json.load(open(path)))
-if not st:
-    print("MISSING")
-elif "FAIL" in st or "ERROR" in st:
-    print("FAIL")
-else:
-    print(st[0])
-PY
+	python3 "${ROOT}/scripts/kunit-json.py" status "$@"
 }
 
 # kunit_mutant NAME PATCH TARGETS: test the applied mutant with KUnit and

@@ -10,6 +10,7 @@ set -euo pipefail
 declare -A stage_script=(
 	[check]=check-series.sh
 	[kunit]=kunit-run.sh
+	[kunit-base]=kunit-base.sh
 	[kunit-repeat]=kunit-repeat.sh
 	[mutants]=mutants.sh
 	[model]=model-check.sh
@@ -18,8 +19,12 @@ declare -A stage_script=(
 	[bench]=bench.sh
 	[bench-smoke]=bench-smoke.sh
 )
+# A stage runs on the base BASE names, or on another with STAGE@BASE
+# (kunit@6.12); its results go to that base's results directory.
 for stage in "$@"; do
-	[ -n "${stage_script[${stage}]:-}" ] || die "unknown stage '${stage}'"
+	[ -n "${stage_script[${stage%@*}]:-}" ] || die "unknown stage '${stage%@*}'"
+	[ "${stage}" = "${stage%@*}" ] || [ -f "${ROOT}/bases/${stage#*@}.conf" ] ||
+		die "stage '${stage}': no base ${stage#*@} in bases/"
 done
 
 # What is running, for the line on Ctrl-C: a description, its start, the
@@ -56,21 +61,25 @@ rc=0
 stages=("$@")
 for i in "${!stages[@]}"; do
 	stage="${stages[${i}]}"
-	script="${stage_script[${stage}]}"
-	rm -f "${RESULTS}/${stage}.tsv"
+	name="${stage%@*}" base="${BASE}"
+	[ "${stage}" = "${name}" ] || base="${stage#*@}"
+	script="${stage_script[${name}]}"
+	results=$(base_dir "${base}")/results
+	mkdir -p "${results}"
+	rm -f "${results}/${name}.tsv"
 	start=$(date +%s)
 	say "=== ${stage} ==="
 	doing="stage ${stage} (scripts/${script})" doing_since="${start}"
 	not_run="${stages[*]:$((i + 1))}"
 	# Its own group, and room to end its own groups before the KILL.
-	GROUP_GRACE=90 start_group "${ROOT}/scripts/${script}"
+	GROUP_GRACE=90 BASE="${base}" start_group "${ROOT}/scripts/${script}"
 	if ! wait_group "${GROUP_PID}"; then
 		rc=1
-		if [ ! -s "${RESULTS}/${stage}.tsv" ]; then
-			record "${RESULTS}/${stage}.tsv" "${stage}" FAIL "stage failed before reporting; see ${LOGS}"
+		if [ ! -s "${results}/${name}.tsv" ]; then
+			record "${results}/${name}.tsv" "${name}" FAIL "stage failed before reporting; see $(base_dir "${base}")/logs"
 		fi
 	fi
-	echo "$(($(date +%s) - start))" >"${RESULTS}/${stage}.seconds"
+	echo "$(($(date +%s) - start))" >"${results}/${name}.seconds"
 done
 doing=""
 "${ROOT}/scripts/summary.sh" "$@" || rc=1

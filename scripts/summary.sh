@@ -1,5 +1,6 @@
 #!/bin/bash
-# Print the results of the given stages (build/results/STAGE.tsv) as a
+# Print the results of the given stages (build/results/STAGE.tsv, or
+# build/6.12/results/STAGE.tsv for STAGE@6.12) as a
 # table; the last line is "N passed, N failed, N skipped".  Exit status 1
 # if any row failed or a stage reported nothing.
 set -euo pipefail
@@ -9,7 +10,10 @@ set -euo pipefail
 pass=0 fail=0 skip=0 xfail=0
 printf '\n%-11s %-52s %-5s %s\n' STAGE TEST RESULT DETAIL
 for stage in "$@"; do
-	f="${RESULTS}/${stage}.tsv"
+	# STAGE@BASE: that base's results (see run-tests.sh).
+	results="${RESULTS}"
+	[ "${stage}" = "${stage%@*}" ] || results=$(base_dir "${stage#*@}")/results
+	f="${results}/${stage%@*}.tsv"
 	if [ ! -s "${f}" ]; then
 		printf '%-11s %-52s %-5s %s\n' "${stage}" "(no result)" FAIL "stage reported nothing"
 		fail=$((fail + 1))
@@ -24,7 +28,7 @@ for stage in "$@"; do
 		esac
 		printf '%-11s %-52s %-5s %s\n' "${stage}" "${name}" "${status}" "${detail}"
 	done <"${f}"
-	secs=$(cat "${RESULTS}/${stage}.seconds" 2>/dev/null || echo "?")
+	secs=$(cat "${results}/${stage%@*}.seconds" 2>/dev/null || echo "?")
 	printf '%-11s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s"
 done
 echo
