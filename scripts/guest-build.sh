@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the boot tests' initramfs from source: guest/init.c and the mm
 # selftests of the patched tree (BASE_SELFTESTS, with their Makefile,
-# against the tree's own uapi headers), static for ppc64le, packed with the tree's own gen_init_cpio.  Output:
+# against the tree's own uapi headers), static for ppc64le, packed with
+# the tree's own gen_init_cpio.  Output:
 # build/guest/initramfs.cpio (runs guest/tests), bench.cpio (runs
 # guest/bench-tests) and mutant.cpio (runs guest/mutant-tests).
 set -euo pipefail

@@ -3,8 +3,6 @@
 
 kunit-json.py counts JSON                 "PASS FAIL SKIP": the cases, each
                                           parameter of a case counted as one
-kunit-json.py cases JSON                  every case and parameter and its
-                                          status, one a line, tab-separated
 kunit-json.py status JSON CASE [PARAM]    FAIL if CASE (or its parameter
                                           PARAM) failed, else its status
                                           (PASS, SKIP), or MISSING
@@ -45,9 +43,6 @@ def main(argv):
     if cmd == "counts":
         print(sum(s == "PASS" for _, s in cases), sum(failed(s) for _, s in cases),
               sum(s == "SKIP" for _, s in cases))
-    elif cmd == "cases":
-        for n, s in cases:
-            print("%s\t%s" % (n, s))
     elif cmd == "status":
         name = argv[3] if len(argv) == 4 else "%s: %s" % (argv[3], argv[4])
         got = [s for n, s in cases if n == name or (len(argv) == 4 and n.startswith(name + ": "))]
