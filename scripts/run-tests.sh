@@ -27,6 +27,14 @@ for stage in "$@"; do
 		die "stage '${stage}': no base ${stage#*@} in bases/"
 done
 
+# Disk each stage took in a fresh clone (GiB, what df lost over the stage:
+# its build directories and the cache it filled; README, "Requirements").
+# STAGE@BASE has its own entry where it differs.
+declare -A stage_gib=(
+	[check]=8 [kunit]=3 [kunit-base]=2 [kunit-repeat]=1 [mutants]=3 [model]=1
+	[baseline]=3 [boot]=4 [bench]=4 [bench-smoke]=2
+)
+
 # What is running, for the line on Ctrl-C: a description, its start, the
 # stages after it.
 doing="" doing_since=0 not_run=""
@@ -57,6 +65,25 @@ say "=== packages: ${#pkgs[@]} for $* ==="
 doing="installing packages" doing_since=$(date +%s) not_run="$*"
 need_pkgs "${pkgs[@]}"
 
+# free_mib: MiB free on the filesystem of the clone.
+free_mib() {
+	df -Pk "${ROOT}" | awk 'NR == 2 { print int($4 / 1024) }'
+}
+
+# A full disk fails a build an hour in, in a compiler's words: check now.
+# A stage that ran before in this clone keeps its build directories.
+need=0
+for stage in "$@"; do
+	base="${BASE}"
+	[ "${stage}" = "${stage%@*}" ] || base="${stage#*@}"
+	[ -f "$(base_dir "${base}")/results/${stage%@*}.seconds" ] ||
+		need=$((need + ${stage_gib[${stage}]:-${stage_gib[${stage%@*}]}}))
+done
+free=$(free_mib)
+if [ "${free}" -lt $((need * 1024)) ]; then
+	die "not enough disk: $((free / 1024)) GiB free on $(df -P "${ROOT}" | awk 'NR == 2 { print $6 }'), and the stages ($*) need about ${need} GiB more in this clone (README, Requirements); nothing was run"
+fi
+
 rc=0
 stages=("$@")
 for i in "${!stages[@]}"; do
@@ -67,7 +94,7 @@ for i in "${!stages[@]}"; do
 	results=$(base_dir "${base}")/results
 	mkdir -p "${results}"
 	rm -f "${results}/${name}.tsv"
-	start=$(date +%s)
+	start=$(date +%s) free_before=$(free_mib)
 	say "=== ${stage} ==="
 	doing="stage ${stage} (scripts/${script})" doing_since="${start}"
 	not_run="${stages[*]:$((i + 1))}"
@@ -78,8 +105,13 @@ for i in "${!stages[@]}"; do
 		if [ ! -s "${results}/${name}.tsv" ]; then
 			record "${results}/${name}.tsv" "${name}" FAIL "stage failed before reporting; see $(base_dir "${base}")/logs"
 		fi
+		free=$(free_mib)
+		if [ "${free}" -lt 1024 ]; then
+			record "${results}/${name}.tsv" "disk" FAIL "only ${free} MiB left free on the disk: it filled during ${stage}"
+		fi
 	fi
 	echo "$(($(date +%s) - start))" >"${results}/${name}.seconds"
+	echo "$((free_before - $(free_mib)))" >"${results}/${name}.disk-mib"
 done
 doing=""
 "${ROOT}/scripts/summary.sh" "$@" || rc=1

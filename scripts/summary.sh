@@ -29,7 +29,8 @@ for stage in "$@"; do
 		printf '%-11s %-52s %-5s %s\n' "${stage}" "${name}" "${status}" "${detail}"
 	done <"${f}"
 	secs=$(cat "${results}/${stage%@*}.seconds" 2>/dev/null || echo "?")
-	printf '%-11s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s"
+	mib=$(cat "${results}/${stage%@*}.disk-mib" 2>/dev/null || echo "?")
+	printf '%-11s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s; disk ${mib} MiB"
 done
 echo
 # XFAIL: a failure of the unpatched base kernel (make baseline), not ours.
