@@ -12,6 +12,12 @@
 #   boots: N                     boot mutants: boots per MMU (MUTANT_BOOTS
 #                                overrides); every boot must catch it
 #
+# A boot mutant is applied on top of mutants/detector/*.patch, which
+# widen a lockless walker's window and check its table; before the first
+# boot mutant the detector alone is booted on the series, on every MMU a
+# boot mutant names, and must pass every boot test (the control row): a
+# detector that fails a correct kernel would catch anything.
+#
 # A mutant counts as caught only when everything it declares happened.  A
 # mutant that does not apply or build, a kernel that did not boot or
 # finish, and a mutant that declares nothing fail the stage as such.
@@ -134,6 +140,46 @@ boot_mutant() {
 	fi
 }
 
+# apply_detectors: the boot mutants' detectors, onto the tree at the series.
+apply_detectors() {
+	local d
+	for d in "${ROOT}"/mutants/detector/*.patch; do
+		git -C "${src}" apply "${d}" 2>"${LOGS}/mutant-detector-apply.log" || return 1
+	done
+}
+
+# boot_control MMUS: the series with the detectors, booted as a boot
+# mutant is; record the control row; status 1 unless every boot test
+# passed on every MMU.
+boot_control() {
+	local mmu tsv bad="" obj="${BUILD}/mutants/main/ppc64le"
+	git -C "${src}" reset -q --hard "${head}"
+	if ! apply_detectors; then
+		record "${res}" "boot mutants' control" FAIL "the detector does not apply (log: ${LOGS}/mutant-detector-apply.log)"
+		return 1
+	fi
+	say "mutants: the control, the series with the detector, on ${1}" >&2
+	if ! run_script guest-build.sh >&2 || ! run_script boot-kernel.sh "${src}" "${obj}" mutant-control >&2; then
+		record "${res}" "boot mutants' control" FAIL "the guest or the kernel did not build (logs: ${LOGS}/)"
+		return 1
+	fi
+	for mmu in $1; do
+		MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="debug_pagealloc=on" \
+			run_script boot-tests.sh mutant-control "${obj}/vmlinux" >&2 || true
+		tsv="${RESULTS}/boot-mutant-control-${mmu}.tsv"
+		if [ ! -s "${tsv}" ]; then
+			bad="${bad}; ${mmu}: no results"
+		elif grep -q -v -e $'\tPASS\t' -e $'\tPASS$' "${tsv}"; then
+			bad="${bad}; ${mmu}: $(grep -v $'\tPASS' "${tsv}" | cut -f1,3 | tr '\t\n' ': ' | cut -c1-200)"
+		fi
+	done
+	if [ -n "${bad}" ]; then
+		record "${res}" "boot mutants' control" FAIL "the series with the detector fails${bad} (logs: ${LOGS}/boot-mutant-control-*.log)"
+		return 1
+	fi
+	record "${res}" "boot mutants' control" PASS "the series with the detector passed every boot test on ${1}"
+}
+
 # test_mutant PATCH: apply PATCH to the series and test it; print
 # "caught|untested|uncaught|broken<TAB>why".
 test_mutant() {
@@ -149,6 +195,10 @@ test_mutant() {
 		return
 	fi
 	git -C "${src}" reset -q --hard "${head}"
+	if [ "$(header "${m}" stage)" = boot ] && ! apply_detectors; then
+		printf 'untested\tthe detector does not apply onto the series (log: %s)\n' "${LOGS}/mutant-detector-apply.log"
+		return
+	fi
 	if ! git -C "${src}" apply "${m}" 2>"${LOGS}/mutant-${name}-apply.log"; then
 		printf 'broken\tdoes not apply onto the series (log: %s)\n' "${LOGS}/mutant-${name}-apply.log"
 		return
@@ -168,6 +218,17 @@ selected() {
 bad=0
 verdict_file=$(mktemp "${BUILD}/mutants/verdict.XXXXXX")
 at_exit rm -f "${verdict_file}"
+# The MMUs of the boot mutants that will run: the control boots each.
+mmus_all=""
+for m in "${ROOT}"/mutants/*.patch; do
+	name=$(basename "${m}" .patch)
+	if selected "${name}" && [ "$(header "${m}" stage)" = boot ] && [ -n "${MUTANTS:-}" ]; then
+		for mmu in $(header "${m}" targets); do
+			grep -qw -- "${mmu}" <<<"${mmus_all}" || mmus_all="${mmus_all} ${mmu}"
+		done
+	fi
+done
+control=untried
 for m in "${ROOT}"/mutants/*.patch; do
 	name=$(basename "${m}" .patch)
 	selected "${name}" || continue
@@ -175,6 +236,17 @@ for m in "${ROOT}"/mutants/*.patch; do
 		record "${res}" "mutant ${name}" SKIP \
 			"boot mutant: caught by chance, not every boot (docs/results.md); run MUTANTS=${name} make mutants"
 		continue
+	fi
+	if [ "$(header "${m}" stage)" = boot ]; then
+		if [ "${control}" = untried ]; then
+			control=failed
+			boot_control "${mmus_all# }" && control=passed
+		fi
+		if [ "${control}" != passed ]; then
+			record "${res}" "mutant ${name}" FAIL "not tested: the boot mutants' control failed"
+			bad=$((bad + 1))
+			continue
+		fi
 	fi
 	# Not in a subshell: its groups must be this script's, ended on a signal.
 	test_mutant "${m}" >"${verdict_file}"
