@@ -31,8 +31,8 @@ kunit-repeat:		## the KUnit suite RUNS times in a row (default 10) on s390x and 
 baseline:		## the same boot tests on the unpatched base kernel
 	@scripts/run-tests.sh baseline
 
-mutants:		## each broken variant in mutants/ caught as its header declares
-	@scripts/run-tests.sh mutants
+mutants:		## each broken variant in mutants/ caught as its header declares, the boot mutants too
+	@scripts/run-tests.sh mutants mutants-boot
 
 model:			## spin model of the powerpc protocol
 	@scripts/run-tests.sh model

@@ -284,7 +284,7 @@ stage_pkgs() {
 		baseline | boot)
 			p+=("${IMPORT_PKGS[@]}" "${BOOT_KERNEL_PKGS[@]}" "${GUEST_PKGS[@]}" "${BOOT_TESTS_PKGS[@]}") ;;
 		# KUnit mutants and boot mutants.
-		mutants | bench)
+		mutants | mutants-boot | bench)
 			p+=("${IMPORT_PKGS[@]}" "${KUNIT_PKGS[@]}" "${BOOT_KERNEL_PKGS[@]}" "${GUEST_PKGS[@]}"
 				"${BOOT_TESTS_PKGS[@]}") ;;
 		# model-check.sh asks for them only if spin or gcc is missing.

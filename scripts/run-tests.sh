@@ -13,6 +13,7 @@ declare -A stage_script=(
 	[kunit-base]=kunit-base.sh
 	[kunit-repeat]=kunit-repeat.sh
 	[mutants]=mutants.sh
+	[mutants-boot]=mutants.sh
 	[model]=model-check.sh
 	[baseline]=baseline.sh
 	[boot]=main-job.sh
@@ -31,7 +32,7 @@ done
 # its build directories and the cache it filled; README, "Requirements").
 # STAGE@BASE has its own entry where it differs.
 declare -A stage_gib=(
-	[check]=8 [kunit]=3 [kunit-base]=2 [kunit-repeat]=1 [mutants]=3 [model]=1
+	[check]=8 [kunit]=3 [kunit-base]=2 [kunit-repeat]=1 [mutants]=3 [mutants-boot]=2 [model]=1
 	[baseline]=3 [boot]=4 [bench]=4 [bench-smoke]=2
 )
 
@@ -99,7 +100,7 @@ for i in "${!stages[@]}"; do
 	doing="stage ${stage} (scripts/${script})" doing_since="${start}"
 	not_run="${stages[*]:$((i + 1))}"
 	# Its own group, and room to end its own groups before the KILL.
-	GROUP_GRACE=90 BASE="${base}" start_group "${ROOT}/scripts/${script}"
+	GROUP_GRACE=90 BASE="${base}" STAGE="${name}" start_group "${ROOT}/scripts/${script}"
 	if ! wait_group "${GROUP_PID}"; then
 		rc=1
 		if [ ! -s "${results}/${name}.tsv" ]; then
