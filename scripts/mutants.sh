@@ -46,6 +46,12 @@ head=$(git -C "${TREE}" rev-parse HEAD)
 src="${BUILD}/mutants/linux"
 clone_tree_at "${src}" "${head}"
 
+# A boot mutant's kernel, and the control's: debug_pagealloc unmaps a freed
+# page, so that a walker reading it faults; the first warning or oops
+# panics, ending the boot (QEMU -no-reboot) instead of leaving the stress
+# test stuck behind the broken kernel until init's timeout (900 s).
+mutant_boot_args="debug_pagealloc=on panic_on_warn=1 oops=panic"
+
 # header MUTANT KEY: the values of KEY: lines of the mutant's header.
 header() {
 	sed -n "1,/^---\$/s/^$2: *//p" "$1"
@@ -96,7 +102,7 @@ kunit_mutant() {
 }
 
 # boot_mutant NAME PATCH MMUS: build the mutant's pseries kernel, boot it
-# with the stress test (guest/mutant-tests, debug_pagealloc=on) BOOTS times
+# with the stress test (guest/mutant-tests, mutant_boot_args) BOOTS times
 # per MMU and print "caught|untested|uncaught<TAB>why".
 boot_mutant() {
 	local name="$1" m="$2" mmus="$3" boots obj mmu i n=0 k=0 log tsv c re missed="" ok
@@ -113,7 +119,7 @@ boot_mutant() {
 	for mmu in ${mmus}; do
 		for i in $(seq 1 "${boots}"); do
 			n=$((n + 1))
-			MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="debug_pagealloc=on" \
+			MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="${mutant_boot_args}" \
 				run_script boot-tests.sh "mutant-${name}-${i}" "${obj}/vmlinux" >&2 || true
 			log="${LOGS}/boot-mutant-${name}-${i}-${mmu}.log.txt"
 			tsv="${RESULTS}/boot-mutant-${name}-${i}-${mmu}.tsv"
@@ -168,7 +174,7 @@ boot_control() {
 		return 1
 	fi
 	for mmu in $1; do
-		MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="debug_pagealloc=on" \
+		MMUS="${mmu}" INITRAMFS=mutant.cpio BOOT_ARGS="${mutant_boot_args}" \
 			run_script boot-tests.sh mutant-control "${obj}/vmlinux" >&2 || true
 		tsv="${RESULTS}/boot-mutant-control-${mmu}.tsv"
 		if [ ! -s "${tsv}" ]; then
