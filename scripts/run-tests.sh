@@ -28,12 +28,14 @@ for stage in "$@"; do
 		die "stage '${stage}': no base ${stage#*@} in bases/"
 done
 
-# Disk each stage took in a fresh clone (GiB, what df lost over the stage:
-# its build directories and the cache it filled; README, "Requirements").
-# STAGE@BASE has its own entry where it differs.
+# GiB each stage takes in a fresh clone: what df lost over the stage (its
+# build directories and what it added to the cache) in a warm make test,
+# the larger of the two bases, plus a quarter for a cold cache, rounded up
+# (README, "Requirements").  kunit-repeat, mutants-boot and bench: not
+# measured, estimates.  STAGE@BASE may have an entry of its own.
 declare -A stage_gib=(
-	[check]=8 [kunit]=3 [kunit-base]=2 [kunit-repeat]=1 [mutants]=3 [mutants-boot]=2 [model]=1
-	[baseline]=3 [boot]=4 [bench]=4 [bench-smoke]=2
+	[check]=4 [kunit]=4 [kunit-base]=3 [kunit-repeat]=1 [mutants]=3 [mutants-boot]=3 [model]=1
+	[baseline]=3 [boot]=1 [bench]=5 [bench-smoke]=2
 )
 
 # What is running, for the line on Ctrl-C: a description, its start, the
