@@ -28,7 +28,7 @@
 # must be rejected for the reason its "selfcheck:" line names (a mutant
 # that does not build, a declaration that is wrong; run when MUTANTS is
 # unset or names them).  "mutants-boot" boots the boot mutants, after
-# their control: about seven minutes, the control's full stress test most
+# their control: about six minutes, the control's full stress test most
 # of them, which make test has no room for (README, "Mutants"), so make
 # mutants runs both stages and make test the first, where each boot mutant
 # gets a SKIP row saying so.
