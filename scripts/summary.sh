@@ -8,6 +8,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pass=0 fail=0 skip=0 xfail=0
+# The failed rows again just above the counts: a log cut to its tail (CI
+# shows the last lines) still names what failed.
+failed=()
 printf '\n%-11s %-52s %-5s %s\n' STAGE TEST RESULT DETAIL
 for stage in "$@"; do
 	# STAGE@BASE: that base's results (see run-tests.sh).
@@ -16,6 +19,7 @@ for stage in "$@"; do
 	f="${results}/${stage%@*}.tsv"
 	if [ ! -s "${f}" ]; then
 		printf '%-11s %-52s %-5s %s\n' "${stage}" "(no result)" FAIL "stage reported nothing"
+		failed+=("$(printf '%-11s %-52s %s' "${stage}" "(no result)" "stage reported nothing")")
 		fail=$((fail + 1))
 		continue
 	fi
@@ -24,7 +28,10 @@ for stage in "$@"; do
 		PASS) pass=$((pass + 1)) ;;
 		SKIP) skip=$((skip + 1)) ;;
 		XFAIL) xfail=$((xfail + 1)) ;;
-		*) fail=$((fail + 1)) ;;
+		*)
+			fail=$((fail + 1))
+			failed+=("$(printf '%-11s %-52s %s' "${stage}" "${name}" "${detail}")")
+			;;
 		esac
 		printf '%-11s %-52s %-5s %s\n' "${stage}" "${name}" "${status}" "${detail}"
 	done <"${f}"
@@ -33,6 +40,11 @@ for stage in "$@"; do
 	printf '%-11s %-52s %-5s %s\n' "${stage}" "(stage time)" "" "${secs}s; disk ${mib} MiB"
 done
 echo
+if [ "${fail}" -gt 0 ]; then
+	echo "FAILED:"
+	printf '  %s\n' "${failed[@]}"
+	echo
+fi
 # XFAIL: a failure of the unpatched base kernel (make baseline), not ours.
 if [ "${xfail}" -gt 0 ]; then
 	echo "${pass} passed, ${fail} failed, ${skip} skipped, ${xfail} xfail (base kernel)"
