@@ -45,7 +45,9 @@ while read -r name arch cross frag qemu qargs; do
 	read -r -a kargs <<<"${KUNIT_KERNEL_ARGS:-}"
 	# The base's own, per target (BASE_KUNIT_KERNEL_ARGS="target:arg ...").
 	for karg in ${BASE_KUNIT_KERNEL_ARGS:-}; do
-		[ "${karg%%:*}" = "${name}" ] && kargs+=("${karg#*:}")
+		if [ "${karg%%:*}" = "${name}" ]; then
+			kargs+=("${karg#*:}")
+		fi
 	done
 	for karg in "${kargs[@]}"; do
 		args+=(--kernel_args="${karg}")
