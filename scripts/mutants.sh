@@ -8,6 +8,9 @@
 #   stage: boot                  boot the pseries kernel instead of KUnit
 #   fails: CASE                  this KUnit case, or "CASE: PARAMETER", fails
 #                                on every target (boot: this boot test fails)
+#   passes: CASE                 this KUnit case passes on every target (for
+#                                a perturbation: a correct kernel under a
+#                                disturbance the suite must not fail for)
 #   log: REGEX                   the kernel log of every target matches
 #   boots: N                     boot mutants: boots per MMU (MUTANT_BOOTS
 #                                overrides); every boot must catch it
@@ -89,6 +92,11 @@ kunit_mutant() {
 			fi
 			[ "${st}" = FAIL ] || missed="${missed}; ${t}: ${c} ${st}"
 		done < <(header "${m}" fails)
+		while IFS= read -r c; do
+			[ -n "${c}" ] || continue
+			st=$(case_status "${json}" "${c}")
+			[ "${st}" = PASS ] || missed="${missed}; ${t}: ${c} ${st}, declared to pass"
+		done < <(header "${m}" passes)
 		while IFS= read -r re; do
 			[ -n "${re}" ] || continue
 			grep -q -E -- "${re}" "${klog}" 2>/dev/null || missed="${missed}; ${t}: no '${re}' in the kernel log"
@@ -97,8 +105,9 @@ kunit_mutant() {
 	if [ -n "${missed}" ]; then
 		printf 'uncaught\tnot caught as declared%s\n' "${missed}"
 	else
-		printf 'caught\ton %s: %d case(s) failed and %d log line(s) matched as declared\n' \
-			"${tested#, }" "$(header "${m}" fails | grep -c . || true)" "$(header "${m}" log | grep -c . || true)"
+		printf 'caught\ton %s: %d case(s) failed, %d passed and %d log line(s) matched as declared\n' \
+			"${tested#, }" "$(header "${m}" fails | grep -c . || true)" \
+			"$(header "${m}" passes | grep -c . || true)" "$(header "${m}" log | grep -c . || true)"
 	fi
 }
 
@@ -197,8 +206,8 @@ test_mutant() {
 	local m="$1" name targets
 	name=$(basename "${m}" .patch)
 	targets=$(header "${m}" targets | tr '\n' ' ')
-	if [ -z "$(header "${m}" fails)$(header "${m}" log)" ]; then
-		printf 'broken\tdeclares nothing that must catch it (fails:, log:)\n'
+	if [ -z "$(header "${m}" fails)$(header "${m}" passes)$(header "${m}" log)" ]; then
+		printf 'broken\tdeclares nothing that must catch it (fails:, passes:, log:)\n'
 		return
 	fi
 	if [ -z "${targets// /}" ]; then
