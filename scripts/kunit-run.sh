@@ -43,12 +43,6 @@ while read -r name arch cross frag qemu qargs; do
 		--kunitconfig="${KUNIT_CONFIG:-mm/.kunitconfig}" --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
 		--json="${json}")
 	read -r -a kargs <<<"${KUNIT_KERNEL_ARGS:-}"
-	# The base's own, per target (BASE_KUNIT_KERNEL_ARGS="target:arg ...").
-	for karg in ${BASE_KUNIT_KERNEL_ARGS:-}; do
-		if [ "${karg%%:*}" = "${name}" ]; then
-			kargs+=("${karg#*:}")
-		fi
-	done
 	for karg in "${kargs[@]}"; do
 		args+=(--kernel_args="${karg}")
 	done
