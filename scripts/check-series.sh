@@ -94,6 +94,16 @@ added_lines() {
 		}'
 }
 
+# warning_loc OBJ SRC MESSAGE: "file:line" of a gcc or sparse message,
+# the file relative to SRC.  gcc names the file as its command line did,
+# which ccache made relative to OBJ (CCACHE_BASEDIR); sparse as kbuild did,
+# absolute.
+warning_loc() {
+	local file="${3%%:*}" rest="${3#*:}"
+	case "${file}" in /*) ;; *) file=$(realpath -m "$1/${file}") ;; esac
+	printf '%s:%s\n' "${file#"$(realpath -m "$2")"/}" "${rest%%:*}"
+}
+
 # ipi_call_sites OBJ CROSS: calls (or tail calls) to
 # tlb_remove_table_sync_one() in OBJ's mm/khugepaged.o, "-" if not built.
 ipi_call_sites() {
@@ -161,8 +171,7 @@ for c in "${commits[@]}"; do
 			kmake "${src}" "${obj}" "${arch}" "${cross}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
 		done
 		while IFS= read -r w; do
-			loc=$(sed -E 's|^(\.\./)*||; s|^([^:]+):([0-9]+):.*|\1:\2|' <<<"${w}")
-			if grep -qxF "${loc#"${src}"/}" "${added}"; then
+			if grep -qxF "$(warning_loc "${obj}" "${src}" "${w}")" "${added}"; then
 				echo "new: ${w}" >>"${wlog}.new"
 				newwarn=1
 			fi
