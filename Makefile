@@ -3,7 +3,7 @@
 # Targets call scripts/run-tests.sh with the stages they run (tree and export
 # call their own scripts); see README.md, "Layout".
 
-.PHONY: all main tree export check kunit kunit-base kunit-repeat baseline mutants model bench test clean help
+.PHONY: all main tree export check check-all kunit kunit-base kunit-repeat baseline mutants model bench test clean help
 
 all: main
 
@@ -16,8 +16,11 @@ tree:			## build/linux = pinned base + patches/ (git am)
 export:			## patches/ from the commits in build/linux
 	@scripts/export-series.sh
 
-check:			## checkpatch + every commit built for every target
+check:			## checkpatch + every commit built for the base's check targets
 	@scripts/run-tests.sh check
+
+check-all:		## the check on every target of configs/check/targets.conf
+	@CHECK_ALL=1 scripts/run-tests.sh check
 
 kunit:			## KUnit suite under QEMU: ppc64 hash, ppc64 radix, x86_64, s390x, i386
 	@scripts/run-tests.sh kunit

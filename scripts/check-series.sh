@@ -7,8 +7,16 @@
 # files the commit touches are then recompiled with W=1 and sparse, and a
 # warning on a line the commit added fails the check.
 #
+# A target whose fragment is "boot" is built with the boot kernel's
+# configuration (configs/boot/ppc64le-pseries.config), from a second
+# checkout in build/check/linux into build/check/main/ppc64le: laid out as
+# build/linux and build/main/ppc64le are (and build/baseline/...), so that
+# the check's builds of the series and the boot stages' builds of the base
+# and of the series share their objects in ccache.
+#
 # Environment: TARGETS="x86_64 s390x" limits the targets (default: the
-# base's BASE_CHECK_TARGETS, or every target).
+# base's BASE_CHECK_TARGETS); CHECK_ALL=1 (make check-all) builds every
+# target.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -81,7 +89,12 @@ else
 fi
 
 mapfile -t targets < <(grep -v '^#' "${ROOT}/configs/check/targets.conf" | awk 'NF == 4')
-TARGETS="${TARGETS:-${BASE_CHECK_TARGETS:-}}"
+# Empty: every target.
+if [ "${CHECK_ALL:-0}" = 1 ]; then
+	TARGETS=""
+else
+	TARGETS="${TARGETS:-${BASE_CHECK_TARGETS:-}}"
+fi
 
 # added_lines COMMIT: "file:line" for every line the commit adds.
 added_lines() {
@@ -136,10 +149,17 @@ for c in "${commits[@]}"; do
 			record "${res}" "${row}" SKIP "touches no file ${arch} builds"
 			continue
 		fi
-		obj="${BUILD}/check/${name}"
+		if [ "${frag}" = boot ]; then
+			tsrc="${BUILD}/check/linux"
+			obj="${BUILD}/check/main/${name}"
+			frags=("${ROOT}/configs/boot/ppc64le-pseries.config")
+		else
+			tsrc="${src}"
+			obj="${BUILD}/check/${name}"
+			frags=("${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config")
+		fi
 		# A build is redone when the commit, the fragments or the compiler change.
-		key=$(cat "${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config" \
-			<("${cross#-}gcc" --version) | sha256sum | cut -c1-16)
+		key=$(cat "${frags[@]}" <("${cross#-}gcc" --version) | sha256sum | cut -c1-16)
 		stamp="${obj}/.ok-${c}-${key}"
 		if [ -f "${stamp}" ]; then
 			record "${res}" "${row}" PASS "built earlier in this build dir"
@@ -149,9 +169,13 @@ for c in "${commits[@]}"; do
 		log="${LOGS}/check-${i}-${name}.log"
 		start=$(date +%s)
 		say "check: patch ${i}/${#commits[@]} ${name}: building (${subject})"
-		if ! run_logged "${log}" kconfigure "${src}" "${obj}" "${arch}" "${cross}" \
-			"${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config" ||
-			! run_logged "${log}.build" kmake "${src}" "${obj}" "${arch}" "${cross}" vmlinux; then
+		if [ "${tsrc}" != "${src}" ] && ! TREE="${src}" clone_tree_at "${tsrc}" "${c}" >"${log}.clone" 2>&1; then
+			record "${res}" "${row}" FAIL "could not check it out in ${tsrc} (log: ${log}.clone)"
+			fails=$((fails + 1))
+			continue
+		fi
+		if ! run_logged "${log}" kconfigure "${tsrc}" "${obj}" "${arch}" "${cross}" "${frags[@]}" ||
+			! run_logged "${log}.build" kmake "${tsrc}" "${obj}" "${arch}" "${cross}" vmlinux; then
 			record "${res}" "${row}" FAIL "log: ${log}[.build]"
 			say "check: patch ${i} ${name} FAILED to build (log: ${log}.build)"
 			fails=$((fails + 1))
@@ -168,10 +192,10 @@ for c in "${commits[@]}"; do
 		for f in ${files}; do
 			case "${f}" in *.c) ;; *) continue ;; esac
 			[ -f "${obj}/${f%.c}.o" ] || continue
-			kmake "${src}" "${obj}" "${arch}" "${cross}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
+			kmake "${tsrc}" "${obj}" "${arch}" "${cross}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
 		done
 		while IFS= read -r w; do
-			if grep -qxF "$(warning_loc "${obj}" "${src}" "${w}")" "${added}"; then
+			if grep -qxF "$(warning_loc "${obj}" "${tsrc}" "${w}")" "${added}"; then
 				echo "new: ${w}" >>"${wlog}.new"
 				newwarn=1
 			fi
