@@ -131,7 +131,7 @@ for c in "${commits[@]}"; do
 	i=$((i + 1))
 	subject=$(git -C "${src}" log -1 --format=%s "${c}")
 	files=$(git -C "${src}" diff --name-only "${c}^" "${c}")
-	kfiles=$(grep -v -e '^tools/' -e '^Documentation/' -e '^MAINTAINERS$' <<<"${files}" || true)
+	kfiles=$(kernel_files <<<"${files}")
 	git -C "${src}" checkout -q "${c}"
 	added="${BUILD}/check/added-${i}.txt"
 	added_lines "${c}" >"${added}"
@@ -145,7 +145,7 @@ for c in "${commits[@]}"; do
 			record "${res}" "${row}" SKIP "touches nothing a kernel build reads"
 			continue
 		fi
-		if ! grep -qv "^arch/" <<<"${kfiles}" && ! grep -q "^arch/${arch}/" <<<"${kfiles}"; then
+		if ! changes_arch "${kfiles}" "${arch}"; then
 			record "${res}" "${row}" SKIP "touches no file ${arch} builds"
 			continue
 		fi

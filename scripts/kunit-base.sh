@@ -29,18 +29,17 @@ say "kunit-base: ${src} = base + ${#tests[@]} test commits"
 # A target whose kernel the series' other commits (its fixes) do not
 # change builds the same kernel here as kunit@BASE does, so the suite
 # cannot give it another result there: it is skipped, with the files
-# that make the difference.  The rule is make check's: a fix changes a
-# target's kernel when it touches a file outside arch/, or in the
-# target's own arch/ (tools/, Documentation/, MAINTAINERS never).
+# that make the difference.  The rule is make check's (lib.sh,
+# changes_arch).
 fixed=$(git -C "${TREE}" log --format=%H -E --invert-grep --grep="${BASE_TEST_SUBJECTS}" base..series |
 	while read -r c; do git -C "${TREE}" diff --name-only "${c}^" "${c}"; done |
-	grep -v -e '^tools/' -e '^Documentation/' -e '^MAINTAINERS$' | sort -u || true)
+	kernel_files | sort -u)
 run="" same=()
 while read -r name arch _; do
 	case "${name}" in '#'* | '') continue ;; esac
 	grep -qw -- "${name}" <<<"${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
 	case "${arch}" in x86_64 | i386) dir=x86 ;; *) dir="${arch}" ;; esac
-	if [ -n "${fixed}" ] && { grep -q -v '^arch/' <<<"${fixed}" || grep -q "^arch/${dir}/" <<<"${fixed}"; }; then
+	if changes_arch "${fixed}" "${dir}"; then
 		run="${run} ${name}"
 	else
 		same+=("${name}")

@@ -315,6 +315,20 @@ clone_tree_at() {
 	git -C "${dir}" checkout -q -f --detach "${commit}"
 }
 
+# kernel_files: the paths of stdin, one a line, that a kernel build can
+# read: tools/, Documentation/ and MAINTAINERS left out.
+kernel_files() {
+	grep -v -e '^tools/' -e '^Documentation/' -e '^MAINTAINERS$' || true
+}
+
+# changes_arch PATHS DIR: whether a change to PATHS (kernel_files' output)
+# can change a kernel of arch/DIR: a path outside arch/, or in arch/DIR/.
+# make check builds a commit only for such targets; kunit-base.sh skips
+# the targets that the series' fixes cannot change.
+changes_arch() {
+	[ -n "$1" ] && { grep -q -v '^arch/' <<<"$1" || grep -q "^arch/$2/" <<<"$1"; }
+}
+
 # record RESULT-FILE NAME STATUS DETAIL: one row of the summary table.
 record() {
 	printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$1"
