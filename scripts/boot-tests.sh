@@ -44,7 +44,7 @@ boot_one() {
 	local pid="${GROUP_PID}" current="" now
 	# Progress: name each test as the guest starts it.
 	while kill -0 "${pid}" 2>/dev/null; do
-		sleep 5
+		sleep 1
 		now=$(grep -a -o '^# run: [^ ]*' "${log}" 2>/dev/null | tail -n 1 || true)
 		if [ -n "${now}" ] && [ "${now}" != "${current}" ]; then
 			current="${now}"

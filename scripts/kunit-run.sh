@@ -39,7 +39,7 @@ while read -r name arch cross frag qemu qargs; do
 	klog="${LOGS}/${tag}-${name}-kernel.log"
 	# kunit.py writes test.log into the build dir: never read an old one.
 	rm -f "${json}" "${bdir}/test.log" "${klog}"
-	args=(run --build_dir="${bdir}" --arch="${arch}" --jobs="$(nproc)" --timeout=900
+	args=(run --build_dir="${bdir}" --arch="${arch}" --jobs="${JOBS}" --timeout=900
 		--kunitconfig="${KUNIT_CONFIG:-mm/.kunitconfig}" --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
 		--json="${json}")
 	read -r -a kargs <<<"${KUNIT_KERNEL_ARGS:-}"
@@ -72,7 +72,7 @@ while read -r name arch cross frag qemu qargs; do
 	# hangs on its way out (s390x under TCG did once: deadlocked, deaf to
 	# SIGTERM) is ended, with kunit.py, a minute after the results are in.
 	while kill -0 "${kpid}" 2>/dev/null; do
-		sleep 5
+		sleep 1
 		if [ -s "${json}" ] && [ $(($(date +%s) - $(stat -c %Y "${json}"))) -gt 60 ]; then
 			kill_group "${kpid}"
 		fi

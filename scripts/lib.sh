@@ -43,6 +43,13 @@ export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,in
 # tree's absolute path, which base_dir does not rewrite inside -Wa,: left
 # in the hash, it made every s390 object miss in another clone or tree.
 export CCACHE_IGNOREOPTIONS="${CCACHE_IGNOREOPTIONS:--Wa,-I*}"
+# A warm build is mostly ccache hashing the same headers for every object:
+# the inode cache hashes each file once (4% off a warm x86_64 build).
+export CCACHE_INODECACHE="${CCACHE_INODECACHE:-1}"
+# Parallel jobs of a kernel build: one more than the CPUs keeps both busy
+# while a job waits on the disk (a warm x86_64 build: 22 s against 24 s
+# with -j2; README, "Time").
+JOBS="${JOBS:-$(($(nproc) + 1))}"
 
 mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
 
@@ -341,7 +348,7 @@ kmake() {
 	[ "${cross}" = - ] && cross=""
 	# make and its compilers in a group of their own, ended with the script.
 	run_group make -C "${src}" O="${obj}" ARCH="${arch}" CROSS_COMPILE="${cross}" \
-		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"${JOBS}" "$@"
 }
 
 # kconfigure SRC OBJ ARCH CROSS FRAGMENT...: allnoconfig plus the fragments
