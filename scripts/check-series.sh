@@ -14,6 +14,15 @@
 # the check's builds of the series and the boot stages' builds of the base
 # and of the series share their objects in ccache.
 #
+# A target whose fragment is "kunit:NAME" is configured and built as make
+# kunit builds its target NAME (configs/kunit/targets.conf): the .config
+# that kunit.py makes of the series (the suite's own kunitconfig exists
+# only from its commit on) goes through olddefconfig at each commit, which
+# drops the suite's option before its commit, and the build is laid out as
+# make kunit's, from build/check/linux into build/check/kunit/FRAG-ARCH:
+# the suite itself gets W=1 and sparse, and make kunit's build of NAME
+# finds the check's objects in ccache.
+#
 # Environment: TARGETS="x86_64 s390x" limits the targets (default: the
 # base's BASE_CHECK_TARGETS); CHECK_ALL=1 (make check-all) builds every
 # target.
@@ -126,6 +135,56 @@ ipi_call_sites() {
 }
 declare -A ipi_calls=()
 
+# kunit_target NAME: NAME's line of configs/kunit/targets.conf.
+kunit_target() {
+	awk -v n="$1" '$1 == n { print; f = 1 } END { exit !f }' "${ROOT}/configs/kunit/targets.conf"
+}
+# kunit_config NAME: where the .config kunit.py makes of the series for
+# KUnit target NAME is kept (by make_kunit_config).
+kunit_config() {
+	echo "${BUILD}/check/kunit-config/$1/.config"
+}
+# make_kunit_config NAME: make it, with ${src} at the series.
+make_kunit_config() {
+	local dir="${BUILD}/check/kunit-config/$1" arch cross frag qemu common
+	read -r _ arch cross frag qemu _ < <(kunit_target "$1") || return 1
+	mapfile -t common < <(kunit_common_args "${src}" "${dir}" "${arch}" "${cross}" "${frag}" \
+		"${qemu}" mm/.kunitconfig)
+	rm -rf "${dir}"
+	mkdir -p "${dir}"
+	env -C "${src}" python3 tools/testing/kunit/kunit.py config "${common[@]}"
+}
+# configure_target FRAG SRC OBJ ARCH CROSS FILE...: OBJ's .config, merged
+# from fragments onto allnoconfig, or for "kunit:NAME", NAME's .config.
+configure_target() {
+	local frag="$1"
+	shift
+	case "${frag}" in
+	kunit:*)
+		mkdir -p "$2"
+		cp "$5" "$2/.config"
+		kmake "$1" "$2" "$3" "$4" "$(kunit_hostcflags "$1")" olddefconfig
+		;;
+	*) kconfigure "$@" ;;
+	esac
+}
+
+# The KUnit targets' configurations, of the series as make-tree.sh left it.
+for t in "${targets[@]}"; do
+	read -r name _ _ frag <<<"${t}"
+	case "${frag}" in kunit:*) ;; *) continue ;; esac
+	if [ -n "${TARGETS:-}" ] && ! in_list "${name}" "${TARGETS}"; then
+		continue
+	fi
+	log="${LOGS}/check-kunit-config-${frag#kunit:}.log"
+	if ! make_kunit_config "${frag#kunit:}" >"${log}" 2>&1; then
+		rm -f "$(kunit_config "${frag#kunit:}")"
+		record "${res}" "configure ${name} as make kunit does" FAIL "log: ${log}"
+		say "check: kunit.py config failed for ${name} (log: ${log})"
+		fails=$((fails + 1))
+	fi
+done
+
 i=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
@@ -137,7 +196,7 @@ for c in "${commits[@]}"; do
 	added_lines "${c}" >"${added}"
 	for t in "${targets[@]}"; do
 		read -r name arch cross frag <<<"${t}"
-		if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
+		if [ -n "${TARGETS:-}" ] && ! in_list "${name}" "${TARGETS}"; then
 			continue
 		fi
 		row="build patch ${i} ${name}"
@@ -149,15 +208,29 @@ for c in "${commits[@]}"; do
 			record "${res}" "${row}" SKIP "touches no file ${arch} builds"
 			continue
 		fi
-		if [ "${frag}" = boot ]; then
+		# make's ARCH and extra options, and the goal.
+		march="${arch}" mopts=() goal=(vmlinux)
+		case "${frag}" in
+		boot)
 			tsrc="${BUILD}/check/linux"
 			obj="${BUILD}/check/main/${name}"
 			frags=("${ROOT}/configs/boot/ppc64le-pseries.config")
-		else
+			;;
+		kunit:*)
+			read -r _ march cross kfrag _ < <(kunit_target "${frag#kunit:}")
+			tsrc="${BUILD}/check/linux"
+			obj="${BUILD}/check/kunit/${kfrag}-${march}"
+			frags=("$(kunit_config "${frag#kunit:}")")
+			mopts=("$(kunit_hostcflags "${tsrc}")")
+			# kunit.py's goal: make's default.
+			goal=()
+			;;
+		*)
 			tsrc="${src}"
 			obj="${BUILD}/check/${name}"
 			frags=("${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config")
-		fi
+			;;
+		esac
 		# A build is redone when the commit, the fragments or the compiler change.
 		key=$(cat "${frags[@]}" <("${cross#-}gcc" --version) | sha256sum | cut -c1-16)
 		stamp="${obj}/.ok-${c}-${key}"
@@ -174,8 +247,8 @@ for c in "${commits[@]}"; do
 			fails=$((fails + 1))
 			continue
 		fi
-		if ! run_logged "${log}" kconfigure "${tsrc}" "${obj}" "${arch}" "${cross}" "${frags[@]}" ||
-			! run_logged "${log}.build" kmake "${tsrc}" "${obj}" "${arch}" "${cross}" vmlinux; then
+		if ! run_logged "${log}" configure_target "${frag}" "${tsrc}" "${obj}" "${march}" "${cross}" "${frags[@]}" ||
+			! run_logged "${log}.build" kmake "${tsrc}" "${obj}" "${march}" "${cross}" "${mopts[@]}" "${goal[@]}"; then
 			record "${res}" "${row}" FAIL "log: ${log}[.build]"
 			say "check: patch ${i} ${name} FAILED to build (log: ${log}.build)"
 			fails=$((fails + 1))
@@ -192,7 +265,7 @@ for c in "${commits[@]}"; do
 		for f in ${files}; do
 			case "${f}" in *.c) ;; *) continue ;; esac
 			[ -f "${obj}/${f%.c}.o" ] || continue
-			kmake "${tsrc}" "${obj}" "${arch}" "${cross}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
+			kmake "${tsrc}" "${obj}" "${march}" "${cross}" "${mopts[@]}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
 		done
 		while IFS= read -r w; do
 			if grep -qxF "$(warning_loc "${obj}" "${tsrc}" "${w}")" "${added}"; then
@@ -221,7 +294,7 @@ ipi_commit=$(git -C "${src}" log --format='%H %s' base..series | awk -v s="${ipi
 	'substr($0, 42) == s { print $1 }')
 while read -r name expect; do
 	case "${name}" in '#'* | '' | subject) continue ;; esac
-	if [ -n "${TARGETS:-}" ] && ! grep -qw -- "${name}" <<<"${TARGETS}"; then
+	if [ -n "${TARGETS:-}" ] && ! in_list "${name}" "${TARGETS}"; then
 		continue
 	fi
 	row="retraction IPI ${expect}: ${name}"
@@ -250,5 +323,12 @@ while read -r name expect; do
 done <"${ipi_conf}"
 
 git -C "${src}" checkout -q series
+# build/check/linux ends at the series too: make kunit, make and make
+# mutants build there, into the check's build directories, when it holds
+# what build/linux holds (lib.sh, shared_tree).
+if [ -d "${BUILD}/check/linux/.git" ]; then
+	TREE="${src}" clone_tree_at "${BUILD}/check/linux" "$(git -C "${src}" rev-parse series)" ||
+		say "check: could not check out the series in ${BUILD}/check/linux"
+fi
 say "check: ${fails} failure(s); results in ${res}"
 [ "${fails}" -eq 0 ]

@@ -22,8 +22,15 @@ tag="${KUNIT_TAG:-kunit}"
 res="${RESULTS}/${tag}.tsv"
 : >"${res}"
 need_pkgs "${KUNIT_PKGS[@]}"
+builds="${KUNIT_BUILD:-${BUILD}/${tag}}"
 if [ -z "${KUNIT_TREE:-}" ]; then
 	run_script make-tree.sh
+	# The check's tree and build directories, if they hold the same.
+	shared=$(shared_tree)
+	if [ -n "${shared}" ] && [ -z "${KUNIT_BUILD:-}" ]; then
+		src="${shared}" builds="${BUILD}/check/kunit"
+		say "${tag}: building in make check's ${src} (the same commit as ${TREE})"
+	fi
 fi
 [ -f "${src}/mm/pte_free_defer_kunit.c" ] || die "${src} has no mm/pte_free_defer_kunit.c: is the KUnit patch in ${BASE_SERIES}/?"
 
@@ -32,33 +39,20 @@ while read -r name arch cross frag qemu qargs; do
 	case "${name}" in '#'* | '') continue ;; esac
 	# TARGETS, or the base's own list (bases/*.conf).
 	grep -qw -- "${name}" <<<"${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
-	bdir="${KUNIT_BUILD:-${BUILD}/${tag}}/${frag}-${arch}"
+	bdir="${builds}/${frag}-${arch}"
 	mkdir -p "$(dirname "${bdir}")"
 	json="${RESULTS}/${tag}-${name}.json"
 	log="${LOGS}/${tag}-${name}.log"
 	klog="${LOGS}/${tag}-${name}-kernel.log"
 	# kunit.py writes test.log into the build dir: never read an old one.
 	rm -f "${json}" "${bdir}/test.log" "${klog}"
-	args=(run --build_dir="${bdir}" --arch="${arch}" --jobs="${JOBS}" --timeout=900
-		--kunitconfig="${KUNIT_CONFIG:-mm/.kunitconfig}" --kunitconfig="${ROOT}/configs/kunit/${frag}.config"
-		--json="${json}")
+	mapfile -t common < <(kunit_common_args "${src}" "${bdir}" "${arch}" "${cross}" "${frag}" "${qemu}" \
+		"${KUNIT_CONFIG:-mm/.kunitconfig}")
+	args=(run "${common[@]}" --jobs="${JOBS}" --timeout=900 --json="${json}")
 	read -r -a kargs <<<"${KUNIT_KERNEL_ARGS:-}"
 	for karg in "${kargs[@]}"; do
 		args+=(--kernel_args="${karg}")
 	done
-	[ "${cross}" = - ] && cross=""
-	if [ -n "${cross}" ]; then
-		args+=(--cross_compile="${cross}")
-	fi
-	args+=(--make_options="CC=ccache ${cross}gcc" --make_options="HOSTCC=ccache gcc")
-	# 6.12 builds out of tree with an absolute srctree, and s390's
-	# gen_facilities writes its own __FILE__ into facility-defs.h, which
-	# every s390 object includes: with the tree's path in it, no object
-	# was a direct ccache hit in another tree (a 400 s rebuild each time).
-	args+=(--make_options="HOSTCFLAGS=-fmacro-prefix-map=$(cd "${src}" && pwd)/=")
-	if [ "${qemu}" != - ]; then
-		args+=(--qemu_config="${ROOT}/configs/kunit/${qemu}")
-	fi
 	[ -n "${qargs}" ] && args+=(--qemu_args="${qargs}")
 	start=$(date +%s)
 	say "${tag}: ${name}: building and running (log: ${log})"
@@ -70,10 +64,13 @@ while read -r name arch cross frag qemu qargs; do
 	kpid="${GROUP_PID}"
 	# kunit.py writes the results, then waits for QEMU to exit.  A QEMU that
 	# hangs on its way out (s390x under TCG did once: deadlocked, deaf to
-	# SIGTERM) is ended, with kunit.py, a minute after the results are in.
+	# SIGTERM) is ended, with kunit.py, 20 s after the results are in: a
+	# kernel that powers off does so within a few seconds; the kernel of
+	# the s390-release-at-once mutant did not, and waited out the whole
+	# minute this was before (make test, 2026-12-05).
 	while kill -0 "${kpid}" 2>/dev/null; do
 		sleep 1
-		if [ -s "${json}" ] && [ $(($(date +%s) - $(stat -c %Y "${json}"))) -gt 60 ]; then
+		if [ -s "${json}" ] && [ $(($(date +%s) - $(stat -c %Y "${json}"))) -gt 20 ]; then
 			kill_group "${kpid}"
 		fi
 		# Not bash's "Killed" notice of timeout's KILL: the verdict names it.

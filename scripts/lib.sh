@@ -342,6 +342,52 @@ record() {
 }
 
 # kmake SRC OBJ ARCH CROSS [make args...]: kbuild with ccache, out of tree.
+# shared_tree: the check's own clone of the series, build/check/linux (at
+# the series when make check ends), if it holds exactly the commit
+# build/linux holds and neither has changes; else nothing.  make kunit,
+# make and make mutants then build there, into the check's build
+# directories (build/check/kunit/<target>, build/check/main/ppc64le): in a
+# make test, each configuration of the series is built once, by the
+# check, instead of once more by each stage (README, "Time").  A tree with
+# changes, or commits not in the check's, is built where it always was.
+shared_tree() {
+	local s="${BUILD}/check/linux" mine theirs
+	[ -d "${s}/.git" ] && [ -d "${TREE}/.git" ] || return 0
+	mine=$(git -C "${TREE}" rev-parse -q --verify 'HEAD^{tree}') || return 0
+	theirs=$(git -C "${s}" rev-parse -q --verify 'HEAD^{tree}') || return 0
+	[ "${mine}" = "${theirs}" ] || return 0
+	[ -z "$(git -C "${TREE}" status --porcelain --untracked-files=no)" ] || return 0
+	[ -z "$(git -C "${s}" status --porcelain --untracked-files=no)" ] || return 0
+	echo "${s}"
+}
+# in_list WORD LIST: WORD is one of the words of LIST (grep -w would take
+# "x86_64" for one of "x86_64-kunit").
+in_list() {
+	local list=" ${2//[$'\t\n']/ } "
+	[[ "${list}" == *" $1 "* ]]
+}
+# kunit_common_args SRC BDIR ARCH CROSS FRAG QEMU KUNITCONFIG: kunit.py's
+# options, one a line, for a target of configs/kunit/targets.conf built
+# from tree SRC in BDIR, but for those of the run itself (--jobs, --json,
+# ...).  make kunit and the check's KUnit-configured targets take their
+# configuration and make options from here, so that the objects of either
+# are the other's ccache hits.
+kunit_common_args() {
+	local src="$1" bdir="$2" arch="$3" cross="$4" frag="$5" qemu="$6" kconf="$7"
+	[ "${cross}" = - ] && cross=""
+	printf '%s\n' "--build_dir=${bdir}" "--arch=${arch}" "--kunitconfig=${kconf}" \
+		"--kunitconfig=${ROOT}/configs/kunit/${frag}.config"
+	[ -z "${cross}" ] || echo "--cross_compile=${cross}"
+	printf -- '--make_options=%s\n' "CC=ccache ${cross}gcc" "HOSTCC=ccache gcc" "$(kunit_hostcflags "${src}")"
+	[ "${qemu}" = - ] || echo "--qemu_config=${ROOT}/configs/kunit/${qemu}"
+}
+# kunit_hostcflags SRC: 6.12 builds out of tree with an absolute srctree,
+# and s390's gen_facilities writes its own __FILE__ into facility-defs.h,
+# which every s390 object includes: with the tree's path in it, no object
+# was a direct ccache hit in another tree (a 400 s rebuild each time).
+kunit_hostcflags() {
+	echo "HOSTCFLAGS=-fmacro-prefix-map=$(cd "$1" && pwd)/="
+}
 kmake() {
 	local src="$1" obj="$2" arch="$3" cross="$4"
 	shift 4

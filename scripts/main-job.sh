@@ -10,7 +10,14 @@ set -euo pipefail
 # boot-table.sh reads these: never an earlier run's, whatever MMUS is.
 rm -f "${RESULTS}"/boot-series-{radix,hash}.tsv "${RESULTS}"/boot-series-{radix,hash}-thp.txt
 run_script make-tree.sh
-run_script boot-kernel.sh "${TREE}" "${BUILD}/main/ppc64le" main
+# The check's tree and build directory, if they hold the same.
+src="${TREE}" obj="${BUILD}/main/ppc64le"
+shared=$(shared_tree)
+if [ -n "${shared}" ]; then
+	src="${shared}" obj="${BUILD}/check/main/ppc64le"
+	say "main: building in make check's ${src} (the same commit as ${TREE})"
+fi
+run_script boot-kernel.sh "${src}" "${obj}" main
 run_script guest-build.sh
-run_script boot-tests.sh series "${BUILD}/main/ppc64le/vmlinux"
+run_script boot-tests.sh series "${obj}/vmlinux"
 "${ROOT}/scripts/boot-table.sh" boot series

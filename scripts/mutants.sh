@@ -46,9 +46,21 @@ res="${RESULTS}/${STAGE}.tsv"
 run_script make-tree.sh
 head=$(git -C "${TREE}" rev-parse HEAD)
 # Builds in build/mutants/kunit/<target> and build/mutants/main/ppc64le,
-# laid out like build/kunit/<target> and build/main/ppc64le.
+# laid out like build/kunit/<target> and build/main/ppc64le; or in make
+# check's tree and build directories, if they hold the same (the tree is
+# reset to the series after each mutant, and kbuild rebuilds what a mutant
+# changed when the next stage builds there).
 src="${BUILD}/mutants/linux"
-clone_tree_at "${src}" "${head}"
+kbuilds="${BUILD}/mutants/kunit" bobj="${BUILD}/mutants/main/ppc64le"
+shared=$(shared_tree)
+if [ -n "${shared}" ]; then
+	src="${shared}" kbuilds="${BUILD}/check/kunit" bobj="${BUILD}/check/main/ppc64le"
+	head=$(git -C "${src}" rev-parse HEAD)
+	say "mutants: building in make check's ${src} (the same commit as ${TREE})"
+else
+	clone_tree_at "${src}" "${head}"
+fi
+mkdir -p "${BUILD}/mutants"
 
 # A boot mutant's kernel, and the control's: debug_pagealloc unmaps a freed
 # page, so that a walker reading it faults; the first warning or oops
@@ -71,7 +83,7 @@ case_status() {
 # print "caught|untested|uncaught<TAB>why".
 kunit_mutant() {
 	local name="$1" m="$2" targets="$3" t json klog tsv st re c missed="" tested=""
-	KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${BUILD}/mutants/kunit" \
+	KUNIT_TREE="${src}" KUNIT_TAG="mutant-${name}" KUNIT_BUILD="${kbuilds}" \
 		TARGETS="${targets}" run_script kunit-run.sh >&2 || true
 	tsv="${RESULTS}/mutant-${name}.tsv"
 	for t in ${targets}; do
@@ -118,7 +130,7 @@ boot_mutant() {
 	local name="$1" m="$2" mmus="$3" boots obj mmu i n=0 k=0 log tsv c re missed="" ok
 	boots="${MUTANT_BOOTS:-$(header "${m}" boots)}"
 	boots="${boots:-1}"
-	obj="${BUILD}/mutants/main/ppc64le"
+	obj="${bobj}"
 	# The guest programs come from the series' tree, not the mutant's.
 	run_script guest-build.sh >&2 ||
 		{ printf 'untested\tthe guest programs did not build\n'; return; }
@@ -172,7 +184,7 @@ apply_detectors() {
 # mutant is; record the control row; status 1 unless every boot test
 # passed on every MMU.
 boot_control() {
-	local mmu tsv bad="" obj="${BUILD}/mutants/main/ppc64le"
+	local mmu tsv bad="" obj="${bobj}"
 	git -C "${src}" reset -q --hard "${head}"
 	if ! apply_detectors; then
 		record "${res}" "boot mutants' control" FAIL "the detector does not apply (log: ${LOGS}/mutant-detector-apply.log)"
