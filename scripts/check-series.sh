@@ -217,10 +217,15 @@ for c in "${commits[@]}"; do
 			frags=("${ROOT}/configs/boot/ppc64le-pseries.config")
 			;;
 		kunit:*)
-			read -r _ march cross kfrag _ < <(kunit_target "${frag#kunit:}")
+			frags=("$(kunit_config "${frag#kunit:}")")
+			if [ ! -f "${frags[0]}" ] ||
+				! read -r _ march cross kfrag _ < <(kunit_target "${frag#kunit:}"); then
+				record "${res}" "${row}" FAIL "no configuration: see the row 'configure ${name} as make kunit does'"
+				fails=$((fails + 1))
+				continue
+			fi
 			tsrc="${BUILD}/check/linux"
 			obj="${BUILD}/check/kunit/${kfrag}-${march}"
-			frags=("$(kunit_config "${frag#kunit:}")")
 			mopts=("$(kunit_hostcflags "${tsrc}")")
 			# kunit.py's goal: make's default.
 			goal=()

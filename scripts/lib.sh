@@ -341,7 +341,6 @@ record() {
 	printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$1"
 }
 
-# kmake SRC OBJ ARCH CROSS [make args...]: kbuild with ccache, out of tree.
 # shared_tree: the check's own clone of the series, build/check/linux (at
 # the series when make check ends), if it holds exactly the commit
 # build/linux holds and neither has changes; else nothing.  make kunit,
@@ -388,6 +387,7 @@ kunit_common_args() {
 kunit_hostcflags() {
 	echo "HOSTCFLAGS=-fmacro-prefix-map=$(cd "$1" && pwd)/="
 }
+# kmake SRC OBJ ARCH CROSS [make args...]: kbuild with ccache, out of tree.
 kmake() {
 	local src="$1" obj="$2" arch="$3" cross="$4"
 	shift 4
