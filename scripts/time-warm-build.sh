@@ -28,10 +28,18 @@ for setting in "2 0" "2 1" "3 1" "4 1"; do
 		rm -rf "${obj}"
 		mkdir -p "${obj}"
 		cp "${BUILD}/check/${target}/.config" "${obj}/.config"
-		JOBS="${jobs}" CCACHE_INODECACHE="${inode}" kmake "${src}" "${obj}" "${arch}" "${cross}" \
+		# ccache takes the inode cache off as CCACHE_NOINODECACHE, not =0.
+		if [ "${inode}" = 1 ]; then
+			export CCACHE_INODECACHE=1
+			unset CCACHE_NOINODECACHE
+		else
+			export CCACHE_NOINODECACHE=1
+			unset CCACHE_INODECACHE
+		fi
+		JOBS="${jobs}" kmake "${src}" "${obj}" "${arch}" "${cross}" \
 			olddefconfig >"${LOGS}/time-warm-build.log" 2>&1
 		start=$(date +%s.%N)
-		JOBS="${jobs}" CCACHE_INODECACHE="${inode}" kmake "${src}" "${obj}" "${arch}" "${cross}" \
+		JOBS="${jobs}" kmake "${src}" "${obj}" "${arch}" "${cross}" \
 			vmlinux >>"${LOGS}/time-warm-build.log" 2>&1 || die "build failed (log: ${LOGS}/time-warm-build.log)"
 		printf '%s -j%s inode_cache=%s run %d: %.1f s\n' "${target}" "${jobs}" "${inode}" "${r}" \
 			"$(echo "$(date +%s.%N) - ${start}" | bc)"
