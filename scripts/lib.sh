@@ -44,12 +44,13 @@ export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,in
 # in the hash, it made every s390 object miss in another clone or tree.
 export CCACHE_IGNOREOPTIONS="${CCACHE_IGNOREOPTIONS:--Wa,-I*}"
 # A warm build is mostly ccache hashing the same headers for every object:
-# the inode cache hashes each file once (4% off a warm x86_64 build).
+# the inode cache hashes each file once (scripts/time-warm-build.sh: 0-4%
+# off a warm x86_64 build, about the spread between two runs).
 # CCACHE_NOINODECACHE=1 turns it off (ccache rejects CCACHE_INODECACHE=0).
 [ -n "${CCACHE_NOINODECACHE:-}" ] || export CCACHE_INODECACHE="${CCACHE_INODECACHE:-1}"
-# Parallel jobs of a kernel build: one more than the CPUs keeps both busy
-# while a job waits on the disk (a warm x86_64 build: 22 s against 24 s
-# with -j2; README, "Time").
+# Parallel jobs of a kernel build: one more than the CPUs, to keep both
+# busy while a job waits on the disk (time-warm-build.sh, a warm x86_64
+# build: -j3 within the spread of -j2, -j4 2 s less; docs/results.md).
 JOBS="${JOBS:-$(($(nproc) + 1))}"
 
 mkdir -p "${LOGS}" "${RESULTS}" "${CACHE}"
