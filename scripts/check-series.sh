@@ -5,7 +5,9 @@
 # arch/, or in the target's own arch/; tools/, Documentation/ and MAINTAINERS
 # are not read by a kernel build).  Each build is a full vmlinux;
 # files the commit touches are then recompiled with W=1 and sparse, and a
-# warning on a line the commit added fails the check.
+# warning on a line the commit added fails the check.  A target is
+# configured again at a commit only if a Kconfig file or a script changed
+# since its .config was made (otherwise configuring makes the same one).
 #
 # A target whose fragment is "boot" is built with the boot kernel's
 # configuration (configs/boot/ppc64le-pseries.config), from a second
@@ -169,6 +171,25 @@ configure_target() {
 	esac
 }
 
+# config_stamp OBJ KEY COMMIT: OBJ's .config is the one that configuring
+# COMMIT with the fragments of KEY made.
+config_stamp() {
+	printf '%s %s\n' "$3" "$(sha256sum <"$1/.config" | cut -c1-64)" >"$1/.configured-$2"
+}
+# config_still_valid OBJ KEY COMMIT: configuring COMMIT would make OBJ's
+# .config again (2-3 s a build saved): it is unchanged since it was made
+# for a commit of this series with the same fragments (KEY), and no
+# Kconfig file or script, the only inputs of a configuration besides the
+# fragments and the compiler (which KEY covers), changed from there to
+# COMMIT.
+config_still_valid() {
+	local prev sum changed
+	read -r prev sum <"$1/.configured-$2" 2>/dev/null || return 1
+	[ -f "$1/.config" ] && [ "$(sha256sum <"$1/.config" | cut -c1-64)" = "${sum}" ] || return 1
+	changed=$(git -C "${src}" diff --name-only "${prev}" "$3" 2>/dev/null) || return 1
+	! grep -q -e '\(^\|/\)Kconfig[^/]*$' -e '^scripts/' <<<"${changed}"
+}
+
 # The KUnit targets' configurations, of the series as make-tree.sh left it.
 for t in "${targets[@]}"; do
 	read -r name _ _ frag <<<"${t}"
@@ -252,7 +273,15 @@ for c in "${commits[@]}"; do
 			fails=$((fails + 1))
 			continue
 		fi
-		if ! run_logged "${log}" configure_target "${frag}" "${tsrc}" "${obj}" "${march}" "${cross}" "${frags[@]}" ||
+		configured=1
+		if config_still_valid "${obj}" "${key}" "${c}"; then
+			echo "${obj}/.config kept: no Kconfig file or script changed since it was made" >"${log}"
+		elif ! run_logged "${log}" configure_target "${frag}" "${tsrc}" "${obj}" "${march}" "${cross}" "${frags[@]}"; then
+			configured=0
+		else
+			config_stamp "${obj}" "${key}" "${c}"
+		fi
+		if [ "${configured}" -eq 0 ] ||
 			! run_logged "${log}.build" kmake "${tsrc}" "${obj}" "${march}" "${cross}" "${mopts[@]}" "${goal[@]}"; then
 			record "${res}" "${row}" FAIL "log: ${log}[.build]"
 			say "check: patch ${i} ${name} FAILED to build (log: ${log}.build)"
@@ -269,8 +298,18 @@ for c in "${commits[@]}"; do
 		[ "${arch}" = riscv ] && checker=()
 		for f in ${files}; do
 			case "${f}" in *.c) ;; *) continue ;; esac
-			[ -f "${obj}/${f%.c}.o" ] || continue
+			o="${obj}/${f%.c}.o"
+			[ -f "${o}" ] || continue
+			# The build's own object and command are put back afterwards:
+			# left with W=1's command line, the object would be compiled
+			# again, and the kernel relinked, by the next build here
+			# (make kunit's, make's, the mutants').
+			cmdf="$(dirname "${o}")/.$(basename "${o}").cmd"
+			cp -p "${o}" "${o}.keep"
+			cp -p "${cmdf}" "${cmdf}.keep"
 			kmake "${tsrc}" "${obj}" "${march}" "${cross}" "${mopts[@]}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
+			mv -f "${o}.keep" "${o}"
+			mv -f "${cmdf}.keep" "${cmdf}"
 		done
 		while IFS= read -r w; do
 			if grep -qxF "$(warning_loc "${obj}" "${tsrc}" "${w}")" "${added}"; then
