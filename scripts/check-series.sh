@@ -184,7 +184,7 @@ config_stamp() {
 # COMMIT.
 config_still_valid() {
 	local prev sum changed
-	read -r prev sum <"$1/.configured-$2" 2>/dev/null || return 1
+	[ -f "$1/.configured-$2" ] && read -r prev sum <"$1/.configured-$2" || return 1
 	[ -f "$1/.config" ] && [ "$(sha256sum <"$1/.config" | cut -c1-64)" = "${sum}" ] || return 1
 	changed=$(git -C "${src}" diff --name-only "${prev}" "$3" 2>/dev/null) || return 1
 	! grep -q -e '\(^\|/\)Kconfig[^/]*$' -e '^scripts/' <<<"${changed}"
