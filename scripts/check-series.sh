@@ -9,19 +9,20 @@
 # configured again at a commit only if a Kconfig file or a script changed
 # since its .config was made (otherwise configuring makes the same one).
 #
-# A target whose fragment is "boot" is built with the boot kernel's
-# configuration (configs/boot/ppc64le-pseries.config), from a second
-# checkout in build/check/linux into build/check/main/ppc64le: laid out as
-# build/linux and build/main/ppc64le are (and build/baseline/...), so that
-# the check's builds of the series and the boot stages' builds of the base
-# and of the series share their objects in ccache.
+# The check's tree is build/check/linux, every target built out of tree
+# from there.  A target whose fragment is "boot" is built with the boot
+# kernel's configuration (configs/boot/ppc64le-pseries.config) into
+# build/check/main/ppc64le: laid out as build/linux and build/main/ppc64le
+# are (and build/baseline/...), so that the check's builds of the series
+# and the boot stages' builds of the base and of the series share their
+# objects in ccache.
 #
 # A target whose fragment is "kunit:NAME" is configured and built as make
 # kunit builds its target NAME (configs/kunit/targets.conf): the .config
 # that kunit.py makes of the series (the suite's own kunitconfig exists
 # only from its commit on) goes through olddefconfig at each commit, which
 # drops the suite's option before its commit, and the build is laid out as
-# make kunit's, from build/check/linux into build/check/kunit/FRAG-ARCH:
+# make kunit's, into build/check/kunit/FRAG-ARCH:
 # the suite itself gets W=1 and sparse, and make kunit's build of NAME
 # finds the check's objects in ccache.
 #
@@ -36,7 +37,16 @@ res="${RESULTS}/check.tsv"
 : >"${res}"
 need_pkgs "${CHECK_PKGS[@]}"
 
-src="${BUILD}/check/src"
+src="${BUILD}/check/linux"
+# The check's own tree: whatever a stage left in it (a mutant, another
+# layout: build/check/src was its first tree) is thrown away.
+if [ -d "${src}/.git" ] && git -C "${src}" rev-parse -q --verify base >/dev/null; then
+	git -C "${src}" reset -q --hard
+	git -C "${src}" clean -q -fdx
+else
+	rm -rf "${src}"
+fi
+rm -rf "${BUILD}/check/src"
 say "check: applying ${BASE_SERIES}/ onto a fresh base in ${src}"
 PTE_TREE="${src}" FORCE=1 run_script make-tree.sh >"${LOGS}/check-tree.log" 2>&1 || {
 	cat "${LOGS}/check-tree.log" >&2
@@ -233,7 +243,6 @@ for c in "${commits[@]}"; do
 		march="${arch}" mopts=() goal=(vmlinux)
 		case "${frag}" in
 		boot)
-			tsrc="${BUILD}/check/linux"
 			obj="${BUILD}/check/main/${name}"
 			frags=("${ROOT}/configs/boot/ppc64le-pseries.config")
 			;;
@@ -245,14 +254,12 @@ for c in "${commits[@]}"; do
 				fails=$((fails + 1))
 				continue
 			fi
-			tsrc="${BUILD}/check/linux"
 			obj="${BUILD}/check/kunit/${kfrag}-${march}"
-			mopts=("$(kunit_hostcflags "${tsrc}")")
+			mopts=("$(kunit_hostcflags "${src}")")
 			# kunit.py's goal: make's default.
 			goal=()
 			;;
 		*)
-			tsrc="${src}"
 			obj="${BUILD}/check/${name}"
 			frags=("${ROOT}/configs/check/common.config" "${ROOT}/configs/check/${frag}.config")
 			;;
@@ -268,21 +275,16 @@ for c in "${commits[@]}"; do
 		log="${LOGS}/check-${i}-${name}.log"
 		start=$(date +%s)
 		say "check: patch ${i}/${#commits[@]} ${name}: building (${subject})"
-		if [ "${tsrc}" != "${src}" ] && ! TREE="${src}" clone_tree_at "${tsrc}" "${c}" >"${log}.clone" 2>&1; then
-			record "${res}" "${row}" FAIL "could not check it out in ${tsrc} (log: ${log}.clone)"
-			fails=$((fails + 1))
-			continue
-		fi
 		configured=1
 		if config_still_valid "${obj}" "${key}" "${c}"; then
 			echo "${obj}/.config kept: no Kconfig file or script changed since it was made" >"${log}"
-		elif ! run_logged "${log}" configure_target "${frag}" "${tsrc}" "${obj}" "${march}" "${cross}" "${frags[@]}"; then
+		elif ! run_logged "${log}" configure_target "${frag}" "${src}" "${obj}" "${march}" "${cross}" "${frags[@]}"; then
 			configured=0
 		else
 			config_stamp "${obj}" "${key}" "${c}"
 		fi
 		if [ "${configured}" -eq 0 ] ||
-			! run_logged "${log}.build" kmake "${tsrc}" "${obj}" "${march}" "${cross}" "${mopts[@]}" "${goal[@]}"; then
+			! run_logged "${log}.build" kmake "${src}" "${obj}" "${march}" "${cross}" "${mopts[@]}" "${goal[@]}"; then
 			record "${res}" "${row}" FAIL "log: ${log}[.build]"
 			say "check: patch ${i} ${name} FAILED to build (log: ${log}.build)"
 			fails=$((fails + 1))
@@ -298,21 +300,11 @@ for c in "${commits[@]}"; do
 		[ "${arch}" = riscv ] && checker=()
 		for f in ${files}; do
 			case "${f}" in *.c) ;; *) continue ;; esac
-			o="${obj}/${f%.c}.o"
-			[ -f "${o}" ] || continue
-			# The build's own object and command are put back afterwards:
-			# left with W=1's command line, the object would be compiled
-			# again, and the kernel relinked, by the next build here
-			# (make kunit's, make's, the mutants').
-			cmdf="$(dirname "${o}")/.$(basename "${o}").cmd"
-			cp -p "${o}" "${o}.keep"
-			cp -p "${cmdf}" "${cmdf}.keep"
-			kmake "${tsrc}" "${obj}" "${march}" "${cross}" "${mopts[@]}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
-			mv -f "${o}.keep" "${o}"
-			mv -f "${cmdf}.keep" "${cmdf}"
+			[ -f "${obj}/${f%.c}.o" ] || continue
+			kmake "${src}" "${obj}" "${march}" "${cross}" "${mopts[@]}" W=1 "${checker[@]}" "${f%.c}.o" >>"${wlog}" 2>&1 || newwarn=1
 		done
 		while IFS= read -r w; do
-			if grep -qxF "$(warning_loc "${obj}" "${tsrc}" "${w}")" "${added}"; then
+			if grep -qxF "$(warning_loc "${obj}" "${src}" "${w}")" "${added}"; then
 				echo "new: ${w}" >>"${wlog}.new"
 				newwarn=1
 			fi
@@ -366,13 +358,9 @@ while read -r name expect; do
 	fi
 done <"${ipi_conf}"
 
+# At the series: make kunit, make and make mutants build there, into the
+# check's build directories, when it holds what build/linux holds (lib.sh,
+# shared_tree).
 git -C "${src}" checkout -q series
-# build/check/linux ends at the series too: make kunit, make and make
-# mutants build there, into the check's build directories, when it holds
-# what build/linux holds (lib.sh, shared_tree).
-if [ -d "${BUILD}/check/linux/.git" ]; then
-	TREE="${src}" clone_tree_at "${BUILD}/check/linux" "$(git -C "${src}" rev-parse series)" ||
-		say "check: could not check out the series in ${BUILD}/check/linux"
-fi
 say "check: ${fails} failure(s); results in ${res}"
 [ "${fails}" -eq 0 ]

@@ -3,7 +3,7 @@
 # with make -j2, -j3 and -j4, and with ccache's inode cache off and on
 # (README, "Time").  Each run builds the check's allnoconfig TARGET
 # (default x86_64, configs/check/targets.conf) from the check's tree,
-# build/check/src, at the series, in a new build directory beside the
+# build/check/linux, at the series, in a new build directory beside the
 # check's, with the check's .config: every object is a ccache hit of make
 # check's build of the series' last kernel commit.  Run make check first.
 # RUNS (default 2) runs of each setting, one line each.
@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 target="${1:-x86_64}" runs="${2:-2}"
-src="${BUILD}/check/src"
+src="${BUILD}/check/linux"
 read -r _ arch cross frag < <(awk -v n="${target}" '$1 == n' "${ROOT}/configs/check/targets.conf") ||
 	die "no target ${target} in configs/check/targets.conf"
 case "${frag}" in boot | kunit:*) die "${target}: only an allnoconfig target (its own tree and build)" ;; esac
