@@ -7,7 +7,20 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 repo="${CACHE}/base-${BASE_SHA256:0:16}.git"
+# pack_repo REPO: its objects in one pack, without deltas (one commit has
+# few): a repository of 80,000 loose objects makes every clone of it run
+# "git gc --auto" in the background, a minute of a CPU that the builds
+# beside it are short of.
+pack_repo() {
+	git -C "$1" -c gc.auto=0 repack -a -d -q --window=0
+}
 if [ -f "${repo}/pte-base-ok" ]; then
+	# Imported before the repository was packed at import: pack it once.
+	if [ "$(git -C "${repo}" count-objects -v | sed -n 's/^count: //p')" -gt 1000 ]; then
+		say "packing ${repo} (once)" >&2
+		pack_repo "${repo}" >"${LOGS}/base-pack.log" 2>&1 ||
+			die "could not pack ${repo} (log: ${LOGS}/base-pack.log)"
+	fi
 	echo "${repo}"
 	exit 0
 fi
@@ -82,6 +95,8 @@ src=$(find "${tmp}" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 	git tag base
 ) >"${LOGS}/base-import.log" 2>&1 || die "git import failed (log: ${LOGS}/base-import.log)"
 git clone -q --bare "${src}" "${tmp}/bare.git"
+pack_repo "${tmp}/bare.git" >"${LOGS}/base-pack.log" 2>&1 ||
+	die "could not pack the imported base (log: ${LOGS}/base-pack.log)"
 git -C "${tmp}/bare.git" rev-parse base >"${tmp}/bare.git/pte-base-ok"
 rm -rf "${repo}"
 mv "${tmp}/bare.git" "${repo}"
