@@ -6,7 +6,11 @@
 # with its reason: they are XFAIL rows; a listed case that passes, or an
 # unlisted one that fails, is a FAIL.  The tree is build/<base>/kunit-base/
 # linux, its builds build/<base>/kunit-base/kunit/<target>: laid out as
-# the tree and its KUnit builds, so that ccache hits.
+# the tree and its KUnit builds, so that ccache hits.  When make check's
+# tree holds the series (lib.sh, shared_tree), the base and the test
+# commits are checked out there instead, and built in the check's KUnit
+# build directories, where only what the fixes changed is compiled again;
+# the tree goes back to the series at the end.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,8 +22,19 @@ run_script make-tree.sh
 mapfile -t tests < <(git -C "${TREE}" log --reverse --format=%H -E \
 	--grep="${BASE_TEST_SUBJECTS}" base..series)
 [ "${#tests[@]}" -gt 0 ] || die "no commit of ${TREE} matches BASE_TEST_SUBJECTS"
-src="${BUILD}/kunit-base/linux"
-clone_tree_at "${src}" base
+src="${BUILD}/kunit-base/linux" kbuilds="${BUILD}/kunit-base/kunit"
+shared=$(shared_tree)
+if [ -n "${shared}" ]; then
+	src="${shared}" kbuilds="${BUILD}/check/kunit"
+	series=$(git -C "${src}" rev-parse HEAD)
+	at_exit git -C "${src}" checkout -q -f --detach "${series}"
+	# The test commits, as ${TREE} has them.
+	git -C "${src}" fetch -q "${TREE}" series
+	git -C "${src}" checkout -q -f --detach "$(git -C "${TREE}" rev-parse base)"
+	say "kunit-base: in make check's ${src}"
+else
+	clone_tree_at "${src}" base
+fi
 run_logged "${LOGS}/kunit-base-tree.log" git -C "${src}" \
 	-c user.name=workbench -c user.email=workbench@pte-free-defer.invalid \
 	cherry-pick "${tests[@]}" ||
@@ -47,7 +62,7 @@ while read -r name arch _; do
 done <"${ROOT}/configs/kunit/targets.conf"
 status=0
 if [ -n "${run}" ]; then
-	TARGETS="${run# }" KUNIT_TREE="${src}" KUNIT_TAG=kunit-base KUNIT_BUILD="${BUILD}/kunit-base/kunit" \
+	TARGETS="${run# }" KUNIT_TREE="${src}" KUNIT_TAG=kunit-base KUNIT_BUILD="${kbuilds}" \
 		KUNIT_XFAIL="${xfail}" run_script kunit-run.sh || status=$?
 else
 	: >"${RESULTS}/kunit-base.tsv"
