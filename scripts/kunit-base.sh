@@ -52,7 +52,7 @@ fixed=$(git -C "${TREE}" log --format=%H -E --invert-grep --grep="${BASE_TEST_SU
 run="" same=()
 while read -r name arch _; do
 	case "${name}" in '#'* | '') continue ;; esac
-	grep -qw -- "${name}" <<<"${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
+	in_list "${name}" "${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
 	case "${arch}" in x86_64 | i386) dir=x86 ;; *) dir="${arch}" ;; esac
 	if changes_arch "${fixed}" "${dir}"; then
 		run="${run} ${name}"

@@ -38,7 +38,7 @@ fails=0
 while read -r name arch cross frag qemu qargs; do
 	case "${name}" in '#'* | '') continue ;; esac
 	# TARGETS, or the base's own list (bases/*.conf).
-	grep -qw -- "${name}" <<<"${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
+	in_list "${name}" "${TARGETS:-${BASE_KUNIT_TARGETS}}" || continue
 	bdir="${builds}/${frag}-${arch}"
 	mkdir -p "$(dirname "${bdir}")"
 	json="${RESULTS}/${tag}-${name}.json"

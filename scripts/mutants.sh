@@ -244,7 +244,7 @@ test_mutant() {
 }
 
 selected() {
-	[ -z "${MUTANTS:-}" ] || grep -qw -- "$1" <<<"${MUTANTS}"
+	[ -z "${MUTANTS:-}" ] || in_list "$1" "${MUTANTS}"
 }
 
 bad=0
@@ -256,7 +256,7 @@ for m in "${ROOT}"/mutants/*.patch; do
 	name=$(basename "${m}" .patch)
 	if selected "${name}" && [ "$(header "${m}" stage)" = boot ] && [ "${STAGE}" = mutants-boot ]; then
 		for mmu in $(header "${m}" targets); do
-			grep -qw -- "${mmu}" <<<"${mmus_all}" || mmus_all="${mmus_all} ${mmu}"
+			in_list "${mmu}" "${mmus_all}" || mmus_all="${mmus_all} ${mmu}"
 		done
 	fi
 done
