@@ -41,7 +41,8 @@ for setting in "2 0" "2 1" "3 1" "4 1"; do
 		start=$(date +%s.%N)
 		JOBS="${jobs}" kmake "${src}" "${obj}" "${arch}" "${cross}" \
 			vmlinux >>"${LOGS}/time-warm-build.log" 2>&1 || die "build failed (log: ${LOGS}/time-warm-build.log)"
-		printf '%s -j%s inode_cache=%s run %d: %.1f s\n' "${target}" "${jobs}" "${inode}" "${r}" \
-			"$(echo "$(date +%s.%N) - ${start}" | bc)"
+		# awk, not bc: Debian 12 does not always have bc, and nothing installs it.
+		awk -v t="${target}" -v j="${jobs}" -v i="${inode}" -v r="${r}" -v a="${start}" -v b="$(date +%s.%N)" \
+			'BEGIN { printf "%s -j%s inode_cache=%s run %d: %.1f s\n", t, j, i, r, b - a }'
 	done
 done
